@@ -1,0 +1,17 @@
+# All dependencies come from Debian bookworm packages (scripts/install-deps.sh).
+find_package(Boost 1.81 REQUIRED COMPONENTS json url)
+find_package(OpenSSL REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
+if(SUDACHI_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+
+# Asio/Beast are header-only; these definitions keep every translation unit consistent.
+add_library(sudachi_asio INTERFACE)
+target_link_libraries(sudachi_asio INTERFACE Boost::headers Threads::Threads)
+target_compile_definitions(sudachi_asio INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
