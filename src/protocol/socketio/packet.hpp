@@ -47,6 +47,12 @@ struct DecodeLimits {
   std::size_t max_namespace_length = 128;
 };
 
+// `text` is the Socket.IO packet without the Engine.IO '4'. Shapes are checked as the
+// reference parser does (socket.io-parser isPayloadValid), so a successful EVENT always has an
+// array whose first element is a string that is not a reserved name ("connect", "disconnect",
+// ...); a namespace must start with '/', end with ',' and be printable UTF-8 (it is echoed back
+// in CONNECT_ERROR, so it must not smuggle a polling separator); non-finite numbers (1e400) are
+// bad_json because they cannot be serialized back as JSON. On error `out` is default-constructed.
 DecodeError decode(std::string_view text, Packet& out, const DecodeLimits& limits = {});
 
 std::string_view to_string(DecodeError error) noexcept;
@@ -55,9 +61,14 @@ std::string_view to_string(DecodeError error) noexcept;
 // packet, ready for a WebSocket text frame or a polling payload segment. The default
 // namespace is implied (no "/," prefix).
 
-// 42["<event>",<data>]
+// The Socket.IO packet text for `packet` (no Engine.IO '4'), the inverse of decode: namespace
+// prefix unless "/", "<n>-" for binary types, the id when set, the JSON when not null.
+std::string encode(const Packet& packet);
+
+// 42["<event>",<data>]   (just ["<event>"] when data is null)
 std::string encode_event_frame(std::string_view event, const boost::json::value& data);
-// 43<id>[<data>]
+// 43<id>[<data>]: `data` is one argument, except that an array is taken as the whole argument
+// list (so [a,b] sends two arguments, null sends none). An array as a single argument: [[...]].
 std::string encode_ack_frame(std::uint64_t id, const boost::json::value& data);
 // 40{"sid":"<sid>"}
 std::string encode_connect_frame(std::string_view sid);

@@ -1,0 +1,111 @@
+#include "storage/sqlite/sqlite_schema.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "storage/sqlite/sqlite_history_backend.hpp"
+#include "storage/sqlite/sqlite_history_reader.hpp"
+#include "storage_test_support.hpp"
+
+namespace sudachi::storage {
+namespace {
+
+using test::RawDb;
+
+const std::regex kIsoMillis(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+
+TEST(SqliteSchema, FreshFileGetsEveryTableIndexAndTheVersion) {
+  test::TempDir dir;
+  const std::string path = dir.file("history.db");
+  {
+    auto backend = open_sqlite_history(path);
+    ASSERT_TRUE(backend.ok()) << backend.error().message;
+  }
+
+  Result<int> version = read_history_schema_version(path);
+  ASSERT_TRUE(version.ok()) << version.error().message;
+  EXPECT_EQ(*version, sqlite::latest_history_schema_version());
+  EXPECT_GE(*version, 1);
+
+  RawDb db(path);
+  const auto objects = db.rows(
+      "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name");
+  const std::vector<std::vector<std::string>> expected = {
+      {"index", "idx_clients_last_seen"},
+      {"index", "idx_clients_username"},
+      {"index", "idx_connection_metrics_client_time"},
+      {"index", "idx_room_history_created_at"},
+      {"index", "idx_room_history_game_id"},
+      {"table", "clients"},
+      {"table", "connection_metrics"},
+      {"table", "room_history"},
+      {"table", "schema_migrations"},
+  };
+  EXPECT_EQ(objects, expected);
+
+  const auto migration = db.row("SELECT version, applied_at FROM schema_migrations");
+  ASSERT_EQ(migration.size(), 2u);
+  EXPECT_EQ(migration[0], "1");
+  EXPECT_TRUE(std::regex_match(migration[1], kIsoMillis)) << migration[1];
+
+  EXPECT_EQ(db.row("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
+  // The metrics index leads with client_id, then recorded_at (per-client time ranges).
+  EXPECT_EQ(db.rows("SELECT name FROM pragma_index_info('idx_connection_metrics_client_time')"),
+            (std::vector<std::vector<std::string>>{{"client_id"}, {"recorded_at"}}));
+}
+
+TEST(SqliteSchema, ReopeningIsIdempotentAndKeepsData) {
+  test::TempDir dir;
+  const std::string path = dir.file("history.db");
+  for (int round = 0; round < 3; ++round) {
+    auto backend = open_sqlite_history(path);
+    ASSERT_TRUE(backend.ok()) << backend.error().message;
+    HistoryBatch batch;
+    batch.clients.push_back(test::client_row("c" + std::to_string(round)));
+    ASSERT_TRUE((*backend)->write_batch(batch).ok());
+  }
+  RawDb db(path);
+  EXPECT_EQ(db.row("SELECT count(*), max(version) FROM schema_migrations"),
+            (std::vector<std::string>{"1", "1"}));
+  EXPECT_EQ(count_history_rows(path, HistoryTable::clients).value(), 3);
+}
+
+TEST(SqliteSchema, MigratingTheSameHandleTwiceChangesNothing) {
+  test::TempDir dir;
+  const std::string path = dir.file("history.db");
+  ASSERT_TRUE(open_sqlite_history(path).ok());
+
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  EXPECT_TRUE(sqlite::migrate_history_schema(raw).ok());
+  EXPECT_TRUE(sqlite::migrate_history_schema(raw).ok());
+  sqlite3_close_v2(raw);
+
+  RawDb db(path);
+  EXPECT_EQ(db.row("SELECT count(*) FROM schema_migrations"), std::vector<std::string>{"1"});
+}
+
+TEST(SqliteSchema, FileFromANewerBuildIsRefused) {
+  test::TempDir dir;
+  const std::string path = dir.file("history.db");
+  ASSERT_TRUE(open_sqlite_history(path).ok());
+  {
+    RawDb db(path);
+    ASSERT_TRUE(db.exec("INSERT INTO schema_migrations (version) VALUES (999)"));
+  }
+  auto reopened = open_sqlite_history(path);
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_NE(reopened.error().message.find("newer than this build"), std::string::npos)
+      << reopened.error().message;
+}
+
+TEST(SqliteSchema, MissingDirectoryIsAnErrorNotACrash) {
+  test::TempDir dir;
+  auto backend = open_sqlite_history(dir.file("no/such/dir/history.db"));
+  ASSERT_FALSE(backend.ok());
+  EXPECT_EQ(backend.error().code, ErrorCode::unavailable);
+}
+
+}  // namespace
+}  // namespace sudachi::storage
