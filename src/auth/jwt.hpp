@@ -29,8 +29,13 @@ struct JwtSettings {
 // aud required (DESIGN.md defect 11). Uses libjwt. Thread-safe.
 class JwtVerifier {
  public:
+  // Throws std::invalid_argument for an empty secret (start-up only).
   explicit JwtVerifier(JwtSettings settings);
-  // AUTH_FAILED for anything that is not a valid, unexpired token of ours.
+  // AUTH_FAILED for anything that is not a valid, unexpired token of ours: longer than 4 KiB,
+  // header alg other than exactly "HS256" or with "crit", bad signature, exp missing or
+  // <= now - leeway, nbf > now + leeway, iss/aud mismatch (aud: a string or an array holding
+  // ours), sub missing/empty/over 64 bytes/with control characters, name/platform/ver present
+  // but not strings. Never throws for bad input.
   Result<JwtClaims> verify(std::string_view token, std::int64_t now_seconds) const;
 
  private:
@@ -39,8 +44,10 @@ class JwtVerifier {
 
 class JwtIssuer {
  public:
+  // Throws std::invalid_argument for an empty secret (start-up only).
   explicit JwtIssuer(JwtSettings settings);
-  // Signs claims.sub/name/platform/ver with iat=now, exp=now+lifetime, iss, aud.
+  // Signs claims.sub/name/platform/ver with iat=now, exp=now+lifetime, iss, aud; empty
+  // optional claims are omitted. INTERNAL for a sub the verifier would refuse or lifetime <= 0.
   Result<std::string> issue(const JwtClaims& claims, std::int64_t now_seconds,
                             std::int64_t lifetime_seconds) const;
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "common/result.hpp"
 
@@ -32,16 +33,19 @@ enum class RelayTokenError {
 std::string_view to_string(RelayTokenError error) noexcept;
 
 // Text form, as carried in use:relay.token and the relay handshake: base64url (no padding)
-// of the binary form, which is documented in docs/relay-protocol.md:
+// of the binary form, which is documented in docs/relay-token.md:
 //   u8 version=1 | u8 len + key_id | 16 session_id | u8 slot | i64be expires_at_ms |
 //   u8 len + relay_id | u8 len + client_id | 32 HMAC-SHA256(key, all preceding bytes)
 // The MAC is compared in constant time.
 class RelayTokenKeyring {
  public:
-  // Secrets by key id. `active_key_id` signs new tokens; all listed ids verify.
+  // Secrets by key id. `active_key_id` signs new tokens; all listed ids verify. Throws
+  // std::invalid_argument when the active id is not among the secrets (start-up only).
   RelayTokenKeyring(std::map<std::string, std::string> secrets, std::string active_key_id);
 
-  Result<std::string> mint(RelayTokenClaims claims) const;  // claims.key_id is overwritten
+  // claims.key_id is overwritten. INTERNAL when a field is out of range (slot > 1, empty or
+  // too long client/relay id): those come from our own state, never from a peer.
+  Result<std::string> mint(RelayTokenClaims claims) const;
 
   struct Verified {
     RelayTokenClaims claims;

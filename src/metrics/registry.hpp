@@ -16,6 +16,8 @@ namespace sudachi::metrics {
 
 class Counter {
  public:
+  // `v` must be >= 0 (a counter only goes up); a negative or NaN `v` is a programming error:
+  // asserted in debug builds, ignored in release builds.
   void inc(double v = 1.0);
   double value() const;
  private:
@@ -34,6 +36,8 @@ class Gauge {
 
 class Histogram {
  public:
+  // Upper bounds strictly increasing, no NaN; a trailing +Inf is implied and dropped if given.
+  // Throws std::invalid_argument otherwise (start-up work).
   explicit Histogram(std::vector<double> upper_bounds);
   void observe(double v);
   // Cumulative counts per bucket (last is +Inf), sum, count.
@@ -43,15 +47,18 @@ class Histogram {
   const std::vector<double>& bounds() const { return bounds_; }
  private:
   std::vector<double> bounds_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;  // non-cumulative, size bounds+1
+  // Non-cumulative, size bounds+1. The count is their sum (no separate counter), so a scrape
+  // racing an observe() still shows _count equal to the +Inf bucket.
+  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;
   std::atomic<double> sum_{0};
-  std::atomic<std::uint64_t> count_{0};
 };
 
 template <class Metric>
 class Family {
  public:
   // The child for these label values (in the family's label-name order); created on first use.
+  // The number of values must match the label names (asserted; padded or cut in release).
+  // Children live as long as the registry: keep the reference on hot paths.
   Metric& with(const std::vector<std::string>& label_values);
   Metric& with(std::initializer_list<std::string> label_values) {
     return with(std::vector<std::string>(label_values));
