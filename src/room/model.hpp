@@ -26,6 +26,9 @@ struct RoomRecord {
   std::string name;
   std::string host_client_id;
   std::string host_username;
+  // The host at creation (room_history.host_client_id); hosts migrate, this does not. Empty
+  // from stores that do not keep it, and then the current host stands in.
+  std::string creator_client_id;
   int max_players = 2;
   int players = 0;
   int peak_players = 0;

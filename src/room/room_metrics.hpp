@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string_view>
+
+#include "common/error_code.hpp"
+#include "metrics/registry.hpp"
+#include "room/model.hpp"
+
+namespace sudachi::room {
+
+// Every metric of the room domain, registered once at start-up (a duplicate name throws).
+// The spec's names are kept (rooms_active_total is a gauge despite its suffix); the rest
+// follow docs/operations.md. Label values are bounded: event names are the known events or
+// "unknown", codes the contract codes, game ids 16 hex digits.
+struct RoomMetrics {
+  explicit RoomMetrics(metrics::Registry& registry);
+
+  // Rooms open by title: created minus closed by this instance.
+  metrics::Family<metrics::Gauge> rooms_active;            // rooms_active_total{game_id}
+  // One observation per closed room that saw at least one direct success or failure.
+  metrics::Histogram& p2p_success_rate;                    // p2p_connection_success_rate
+  metrics::Family<metrics::Counter> events;                // sudachi_room_events_total{event}
+  metrics::Family<metrics::Counter> event_errors;          // sudachi_room_errors_total{code}
+  metrics::Family<metrics::Counter> rate_limited;          // sudachi_rate_limited_total{scope}
+  metrics::Family<metrics::Counter> relay_allocations;     // sudachi_relay_allocations_total{result}
+  metrics::Counter& rooms_created;                         // sudachi_rooms_created_total
+  metrics::Family<metrics::Counter> rooms_closed;          // sudachi_rooms_closed_total{reason}
+  metrics::Counter& chat_messages;                         // sudachi_chat_messages_total
+
+  void count_error(ErrorCode code);
+  // The bookkeeping of a room that is gone: gauge, closed counter, success-rate histogram.
+  // `reason` is "closed_by_host" or "empty".
+  void room_closed(const RoomRecord& room, std::string_view reason);
+};
+
+}  // namespace sudachi::room
