@@ -15,3 +15,8 @@ endif()
 add_library(sudachi_asio INTERFACE)
 target_link_libraries(sudachi_asio INTERFACE Boost::headers Threads::Threads)
 target_compile_definitions(sudachi_asio INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+
+# PostgreSQL history back end (src/storage/postgres): the client library only, through its
+# pkg-config file (Debian: libpq-dev). The server binaries are a test-time need, found by the
+# integration tests themselves.
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)

@@ -154,7 +154,7 @@ std::optional<RoomServerConfig> parse_config(int argc, char** argv, int& exit_co
     if (relays == "none") {
       // No relay at all: p2p:failure answers NO_RELAY_AVAILABLE.
     } else if (relays.empty()) {
-      c.relays.push_back(room::RelayEndpoint{"local-relay", "127.0.0.1", 3478, 3478, c.region});
+      c.relays.push_back(room::RelayEndpoint{"local", "127.0.0.1", 3478, 3478, c.region});
     } else {
       for (const auto& item : split(relays, ',')) c.relays.push_back(parse_relay(item, c.region));
     }

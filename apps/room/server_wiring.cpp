@@ -1,0 +1,250 @@
+#include "server_wiring.hpp"
+
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/room_http_api.hpp"
+#include "auth/jwt.hpp"
+#include "auth/relay_token.hpp"
+#include "common/clock.hpp"
+#include "metrics/registry.hpp"
+#include "room/room_metrics.hpp"
+#include "room/room_service_impl.hpp"
+#include "secrets.hpp"
+#include "storage/history/batching_history_sink.hpp"
+#include "storage/memory/memory_delivery.hpp"
+#include "storage/memory/memory_rate_limiter.hpp"
+#include "storage/memory/memory_room_store.hpp"
+#include "storage/memory/static_relay_directory.hpp"
+#include "storage/postgres/postgres_history_backend.hpp"
+#include "storage/sqlite/sqlite_history_backend.hpp"
+#include "transport/http_server.hpp"
+
+namespace sudachi::app {
+namespace {
+
+room::RatePolicy per_minute(int points, bool enabled) {
+  return room::RatePolicy{points, 60'000, 60'000, enabled && points > 0};
+}
+
+bool is_postgres_url(const std::string& url) {
+  return url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
+}
+
+// History goes to PostgreSQL when DATABASE_URL names one; otherwise (embedded mode) to a
+// SQLite file, <data_dir>/sudachi.db unless DATABASE_URL is sqlite:PATH.
+std::unique_ptr<storage::HistoryBackend> open_history_backend(const RoomServerConfig& config) {
+  const std::string& url = config.database_url;
+  if (is_postgres_url(url)) {
+    auto backend = storage::open_postgres_history(url);
+    // The URL carries a password: it is never logged.
+    if (!backend) throw std::runtime_error("cannot open the PostgreSQL history database: " + backend.error().message);
+    spdlog::info("history: PostgreSQL");
+    return std::move(*backend);
+  }
+  std::string path;
+  if (url.empty()) {
+    path = (std::filesystem::path(config.data_dir) / "sudachi.db").string();
+  } else if (url.rfind("sqlite:", 0) == 0) {
+    path = url.substr(std::string_view("sqlite:").size());
+  } else {
+    throw std::runtime_error("DATABASE_URL must be postgres://..., postgresql://... or sqlite:PATH");
+  }
+  auto backend = storage::open_sqlite_history(path);
+  if (!backend) throw std::runtime_error("cannot open history database " + path + ": " + backend.error().message);
+  spdlog::info("history: SQLite file {}", path);
+  return std::move(*backend);
+}
+
+// Copies the history writer's own counters into the registry once a second (storage does not
+// depend on the metrics library).
+struct HistoryMetrics {
+  explicit HistoryMetrics(metrics::Registry& r)
+      : written(r.counter("sudachi_history_rows_written_total", "History rows committed to the database")),
+        dropped(r.counter("sudachi_history_rows_dropped_total",
+                          "History rows dropped: queue full, or still queued at shutdown")),
+        rejected(r.counter("sudachi_history_rows_rejected_total",
+                           "History rows the database refused as unstorable")),
+        failures(r.counter("sudachi_history_write_failures_total", "Failed history write attempts")),
+        depth(r.gauge("sudachi_history_queue_depth", "History rows waiting to be written")) {}
+
+  void update(const storage::HistorySinkStats& s) {
+    advance(written, last_written, s.rows_written.load());
+    advance(dropped, last_dropped, s.rows_dropped.load());
+    advance(rejected, last_rejected, s.rows_rejected.load());
+    advance(failures, last_failures, s.write_failures.load());
+    depth.set(static_cast<double>(s.queue_depth.load()));
+  }
+
+  static void advance(metrics::Counter& c, std::uint64_t& last, std::uint64_t now) {
+    if (now > last) c.inc(static_cast<double>(now - last));
+    last = now;
+  }
+
+  metrics::Counter& written;
+  metrics::Counter& dropped;
+  metrics::Counter& rejected;
+  metrics::Counter& failures;
+  metrics::Gauge& depth;
+  std::uint64_t last_written = 0, last_dropped = 0, last_rejected = 0, last_failures = 0;
+};
+
+}  // namespace
+
+struct RoomServer::Parts {
+  explicit Parts(const RoomServerConfig& c);
+
+  RoomServerConfig config;
+  SystemClock clock;
+  metrics::Registry registry;
+  metrics::Gauge& uptime;
+  HistoryMetrics history_metrics;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  auth::JwtSettings jwt_settings;
+  auth::JwtVerifier jwt;
+  auth::JwtIssuer issuer;
+  auth::RelayTokenKeyring keyring;
+
+  std::unique_ptr<storage::BatchingHistorySink> history;
+  storage::MemoryRoomStore store;
+  storage::MemoryDelivery delivery;
+  storage::MemoryRateLimiter event_limiter;
+  storage::MemoryRateLimiter relay_limiter;
+  storage::MemoryRateLimiter connection_limiter;
+  storage::MemoryRateLimiter guest_limiter;
+  storage::StaticRelayDirectory relays;
+
+  // Password hashing costs milliseconds by design: it runs here, never on an event loop.
+  boost::asio::thread_pool cpu_pool{2};
+
+  room::RoomMetrics room_metrics;
+  room::RoomServiceImpl service;
+  api::RoomHttpApi api;
+  transport::HttpServer server;
+};
+
+namespace {
+
+auth::JwtSettings jwt_settings_for(const RoomServerConfig& config) {
+  bool from_file = false, generated = false;
+  auth::JwtSettings s;
+  s.secret = load_or_create_secret(config.jwt_secret, config.data_dir, "jwt-secret", from_file, generated);
+  if (generated) spdlog::warn("JWT_SECRET not set: generated one in {}/jwt-secret", config.data_dir);
+  else if (from_file) spdlog::info("JWT_SECRET not set: using {}/jwt-secret", config.data_dir);
+  if (s.secret.size() < 32) spdlog::warn("JWT_SECRET is shorter than 32 bytes; use a longer one in production");
+  return s;
+}
+
+auth::RelayTokenKeyring keyring_for(const RoomServerConfig& config) {
+  bool from_file = false, generated = false;
+  const std::string text =
+      load_or_create_secret(config.relay_secrets, config.data_dir, "relay-secret", from_file, generated);
+  if (generated) spdlog::warn("RELAY_SECRET not set: generated one in {}/relay-secret (give the relay the same)",
+                              config.data_dir);
+  auto secrets = auth::parse_relay_secrets(text);
+  std::string active = config.relay_key_id.empty() ? secrets.begin()->first : config.relay_key_id;
+  if (!secrets.contains(active)) throw std::runtime_error("RELAY_KEY_ID '" + active + "' is not among the relay secrets");
+  return auth::RelayTokenKeyring(std::move(secrets), std::move(active));
+}
+
+}  // namespace
+
+RoomServer::Parts::Parts(const RoomServerConfig& c)
+    : config(c),
+      uptime(registry.gauge("process_uptime_seconds", "Seconds since the room server started")),
+      history_metrics(registry),
+      jwt_settings(jwt_settings_for(c)),
+      jwt(jwt_settings),
+      issuer(jwt_settings),
+      keyring(keyring_for(c)),
+      history(std::make_unique<storage::BatchingHistorySink>(open_history_backend(c))),
+      store(clock),
+      event_limiter(room::RatePolicy{c.rate_limit_points, c.rate_limit_window_s * 1000LL,
+                                     c.rate_limit_block_s * 1000LL, c.rate_limits},
+                    clock),
+      relay_limiter(per_minute(c.relay_rate_per_min, c.rate_limits), clock),
+      connection_limiter(per_minute(c.conn_rate_per_min, c.rate_limits), clock),
+      guest_limiter(per_minute(c.guest_rate_per_min, c.rate_limits), clock),
+      relays(c.relays),
+      room_metrics(registry),
+      service(room::RoomServiceImpl::Dependencies{
+          .store = store,
+          .delivery = delivery,
+          .history = *history,
+          .event_limiter = event_limiter,
+          .relay_limiter = relay_limiter,
+          .relays = relays,
+          .relay_keys = keyring,
+          .metrics = room_metrics,
+          .clock = clock,
+          .offload = [this](std::function<void()> work) { boost::asio::post(cpu_pool, std::move(work)); },
+          .region = c.region,
+          .relay_token_lifetime_ms = c.relay_token_lifetime_s * 1000,
+          .server_version = SUDACHI_VERSION,
+      }),
+      api(api::RoomHttpApi::Dependencies{
+          .store = store,
+          .history = *history,
+          .guest_limiter = guest_limiter,
+          .issuer = issuer,
+          .metrics = registry,
+          .clock = clock,
+          .draining = [this] { return server.draining(); },
+          .token_lifetime_s = c.token_lifetime_s,
+      }),
+      server(c.transport, transport::HttpServer::Dependencies{
+                              .service = service,
+                              .jwt = jwt,
+                              .connection_limiter = connection_limiter,
+                              .api = api,
+                              .metrics = registry,
+                              .clock = clock,
+                          }) {}
+
+RoomServer::RoomServer(const RoomServerConfig& config) {
+  if (!config.redis_url.empty())
+    throw std::runtime_error("REDIS_URL is not supported by this build yet; leave it unset for in-process state");
+  std::filesystem::create_directories(config.data_dir);
+  parts_ = std::make_unique<Parts>(config);
+}
+
+RoomServer::~RoomServer() {
+  if (parts_) parts_->server.stop();
+}
+
+std::uint16_t RoomServer::start() {
+  auto port = parts_->server.start();
+  if (!port) throw std::runtime_error(port.error().message);
+  return *port;
+}
+
+void RoomServer::maintenance() {
+  Parts& p = *parts_;
+  p.event_limiter.sweep();
+  p.relay_limiter.sweep();
+  p.connection_limiter.sweep();
+  p.guest_limiter.sweep();
+  p.uptime.set(std::chrono::duration<double>(std::chrono::steady_clock::now() - p.started).count());
+  p.history_metrics.update(p.history->stats());
+}
+
+void RoomServer::drain_and_stop(std::chrono::seconds grace) {
+  Parts& p = *parts_;
+  p.server.begin_drain();
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (p.server.sessions() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (p.server.sessions() > 0) spdlog::warn("drain grace over with {} sessions left", p.server.sessions());
+  p.server.stop();
+  p.cpu_pool.join();
+  p.history->stop();
+}
+
+}  // namespace sudachi::app
