@@ -14,3 +14,8 @@ scripts/build.sh
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 900 -j "${TEST_JOBS:-2}"
+
+# The codec fuzzers (libFuzzer needs clang): a bounded run from the checked-in seed corpus.
+BUILD_DIR=build-fuzz CMAKE_ARGS="-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSUDACHI_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo" \
+  scripts/build.sh engineio_fuzz socketio_fuzz
+ctest --test-dir build-fuzz --output-on-failure -L fuzz -j "${TEST_JOBS:-2}"

@@ -12,6 +12,7 @@
 #include "auth/jwt.hpp"
 #include "auth/relay_token.hpp"
 #include "common/clock.hpp"
+#include "metrics/process_metrics.hpp"
 #include "metrics/registry.hpp"
 #include "room/room_metrics.hpp"
 #include "room/room_service_impl.hpp"
@@ -102,9 +103,8 @@ struct RoomServer::Parts {
   RoomServerConfig config;
   SystemClock clock;
   metrics::Registry registry;
-  metrics::Gauge& uptime;
+  metrics::ProcessMetrics process_metrics;
   HistoryMetrics history_metrics;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   auth::JwtSettings jwt_settings;
   auth::JwtVerifier jwt;
@@ -157,7 +157,7 @@ auth::RelayTokenKeyring keyring_for(const RoomServerConfig& config) {
 
 RoomServer::Parts::Parts(const RoomServerConfig& c)
     : config(c),
-      uptime(registry.gauge("process_uptime_seconds", "Seconds since the room server started")),
+      process_metrics(registry),
       history_metrics(registry),
       jwt_settings(jwt_settings_for(c)),
       jwt(jwt_settings),
@@ -230,7 +230,7 @@ void RoomServer::maintenance() {
   p.relay_limiter.sweep();
   p.connection_limiter.sweep();
   p.guest_limiter.sweep();
-  p.uptime.set(std::chrono::duration<double>(std::chrono::steady_clock::now() - p.started).count());
+  p.process_metrics.update();
   p.history_metrics.update(p.history->stats());
 }
 
@@ -238,7 +238,9 @@ void RoomServer::drain_and_stop(std::chrono::seconds grace) {
   Parts& p = *parts_;
   p.server.begin_drain();
   const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (p.server.sessions() > 0 && std::chrono::steady_clock::now() < deadline) {
+  // Sessions end first; their WebSocket close handshakes finish a round trip later.
+  while ((p.server.sessions() > 0 || p.server.open_websockets() > 0) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   if (p.server.sessions() > 0) spdlog::warn("drain grace over with {} sessions left", p.server.sessions());

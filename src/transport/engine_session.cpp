@@ -14,6 +14,9 @@ namespace eio = engineio;
 
 namespace {
 constexpr char kRecordSeparator = '\x1e';
+// Closes the server starts; the client is still there and should hear about them.
+constexpr std::string_view kReasonShutdown = "server shutting down";
+constexpr std::string_view kReasonServerDisconnect = "server disconnect";
 }
 
 EngineSession::EngineSession(Executor executor, std::string sid, std::string remote_ip,
@@ -50,12 +53,12 @@ void EngineSession::disconnect() {
   asio::post(executor_, [self = shared_from_this()] {
     if (self->closed_) return;
     self->enqueue(std::make_shared<const std::string>("41"));
-    self->close("server disconnect");
+    self->close(kReasonServerDisconnect);
   });
 }
 
 void EngineSession::shutdown() {
-  asio::post(executor_, [self = shared_from_this()] { self->close("server shutting down"); });
+  asio::post(executor_, [self = shared_from_this()] { self->close(kReasonShutdown); });
 }
 
 // ---------------------------------------------------------------- lifecycle
@@ -88,7 +91,21 @@ void EngineSession::close(std::string_view reason) {
   connect_timer_.cancel();
   upgrade_timer_.cancel();
   socketio_.on_close(*this);
-  ctx_.registry.remove(sid_);
+  // A polling client between two GETs would learn of a server-side close only through an
+  // error on its next request ("Session ID unknown"), and then not reconnect cleanly. As the
+  // reference server does, the session stays findable until that GET, which gets what was
+  // queued and a CLOSE packet; bounded by a timer in case the client never comes back.
+  const bool server_initiated = reason == kReasonShutdown || reason == kReasonServerDisconnect;
+  if (server_initiated && transport_ == Transport::polling && !pending_get_ && !upgrading_ && !probe_ws_) {
+    queue_.push_back(std::make_shared<const std::string>("1"));
+    awaiting_final_poll_ = true;
+    connect_timer_.expires_after(std::chrono::milliseconds(std::min<std::uint32_t>(ctx_.config.ping_timeout_ms, 5'000)));
+    connect_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->finish_final_poll();
+    });
+  } else {
+    ctx_.registry.remove(sid_);
+  }
   ctx_.metrics.closed.with({std::string(reason)}).inc();
   (transport_ == Transport::polling ? ctx_.metrics.engine_sessions_polling
                                     : ctx_.metrics.engine_sessions_websocket)
@@ -108,6 +125,7 @@ void EngineSession::close(std::string_view reason) {
     probe_ws_->close();
     probe_ws_.reset();
   }
+  if (awaiting_final_poll_) return;
   queue_.clear();
   queued_bytes_ = 0;
   SPDLOG_DEBUG("engine.io session {} closed: {}", sid_, reason);
@@ -178,7 +196,22 @@ void EngineSession::flush_poll() {
 
 // ---------------------------------------------------------------- polling transport
 
+void EngineSession::finish_final_poll() {
+  if (!awaiting_final_poll_) return;
+  awaiting_final_poll_ = false;
+  queue_.clear();
+  queued_bytes_ = 0;
+  ctx_.registry.remove(sid_);
+}
+
 void EngineSession::handle_poll_get(PollRespond respond) {
+  if (awaiting_final_poll_) {
+    pending_get_ = std::move(respond);
+    flush_poll();
+    connect_timer_.cancel();
+    finish_final_poll();
+    return;
+  }
   if (closed_) {
     respond(PollReply{400, "application/json", eio::encode_http_error(eio::HttpErrorCode::unknown_sid)});
     return;

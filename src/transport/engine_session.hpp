@@ -72,6 +72,8 @@ class EngineSession final : public room::ClientConnection,
   bool closed() const { return closed_; }
 
  private:
+  // Ends the wait for the last GET of a polling session the server closed.
+  void finish_final_poll();
   void on_packet(char type, std::string_view data, bool binary);
   void flush_poll();
   void schedule_ping();
@@ -100,6 +102,7 @@ class EngineSession final : public room::ClientConnection,
   std::uint64_t ping_generation_ = 0;
   bool awaiting_pong_ = false;
   bool closed_ = false;
+  bool awaiting_final_poll_ = false;  // closed by the server; the next GET gets the CLOSE packet
 };
 
 }  // namespace sudachi::transport

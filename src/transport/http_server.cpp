@@ -86,6 +86,8 @@ bool HttpServer::draining() const { return impl_->ctx.draining.load(); }
 
 std::size_t HttpServer::sessions() const { return impl_->registry.size(); }
 
+std::size_t HttpServer::open_websockets() const { return impl_->ctx.live_websockets.load(); }
+
 void HttpServer::stop() {
   auto& im = *impl_;
   if (im.stopped) return;

@@ -49,6 +49,8 @@ class HttpServer {
   void begin_drain();
   bool draining() const;
   std::size_t sessions() const;
+  // WebSocket streams still open, including those finishing their close handshake.
+  std::size_t open_websockets() const;
 
   // Stops the loops and joins their threads. Idempotent.
   void stop();

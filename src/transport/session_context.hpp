@@ -24,6 +24,9 @@ struct SessionContext {
   room::RateLimiter& connection_limiter;  // per-IP new Engine.IO sessions
   HttpApi& api;
   std::atomic<bool> draining{false};
+  // WebSocket streams alive, closing ones included: a drain waits for their close handshakes
+  // so that clients see a clean close (and reconnect) rather than a reset.
+  std::atomic<std::size_t> live_websockets{0};
 };
 
 }  // namespace sudachi::transport

@@ -15,7 +15,11 @@ namespace websocket = beast::websocket;
 
 WebSocketSession::WebSocketSession(asio::ip::tcp::socket socket, EngineSession::Executor executor,
                                    SessionContext& ctx, std::string remote_ip)
-    : ws_(std::move(socket)), executor_(executor), ctx_(ctx), remote_ip_(std::move(remote_ip)) {}
+    : ws_(std::move(socket)), executor_(executor), ctx_(ctx), remote_ip_(std::move(remote_ip)) {
+  ctx_.live_websockets.fetch_add(1);
+}
+
+WebSocketSession::~WebSocketSession() { ctx_.live_websockets.fetch_sub(1); }
 
 void WebSocketSession::run(Request request, std::shared_ptr<EngineSession> upgrading) {
   engine_ = std::move(upgrading);

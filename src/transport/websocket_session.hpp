@@ -27,6 +27,9 @@ class WebSocketSession final : public WsLink, public std::enable_shared_from_thi
 
   WebSocketSession(boost::asio::ip::tcp::socket socket, EngineSession::Executor executor,
                    SessionContext& ctx, std::string remote_ip);
+  ~WebSocketSession();
+  WebSocketSession(const WebSocketSession&) = delete;
+  WebSocketSession& operator=(const WebSocketSession&) = delete;
 
   // Completes the WebSocket handshake for `request`; then opens a new Engine.IO session, or,
   // when `upgrading` is set, offers itself as that session's upgrade.
