@@ -20,3 +20,8 @@ target_compile_definitions(sudachi_asio INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST
 # pkg-config file (Debian: libpq-dev). The server binaries are a test-time need, found by the
 # integration tests themselves.
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+
+# Redis state back end (src/storage/redis): hiredis through its pkg-config file (Debian:
+# libhiredis-dev, 0.14 on bookworm: no RESP3, no async connect timeout, no SSL). The
+# redis-server binary is a test-time need, found by the integration tests themselves.
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
