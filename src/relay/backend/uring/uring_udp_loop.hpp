@@ -1,0 +1,96 @@
+#pragma once
+
+#include <liburing.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include "relay/backend/asio/udp_io.hpp"
+
+namespace sudachi::relay::uring_backend {
+
+// A worker's UDP datapath on io_uring. One multishot recvmsg keeps receiving into a ring of
+// provided buffers (registered once: no allocation and no syscall per datagram). Completions
+// are reaped in batches when the ring's fd turns readable in the worker's Asio loop; every
+// reply and forwarded datagram of a batch becomes a sendmsg SQE, and one io_uring_submit sends
+// them all (with --sqpoll, not even that is a syscall). A forwarded datagram is sent straight
+// from the buffer it arrived in, which returns to the ring when its last send completes. Sends
+// in flight are bounded by a fixed slot pool; when it is empty, or the kernel answers EAGAIN,
+// the datagram is dropped (UDP semantics), never queued. TCP and timers stay on Asio: TCP
+// already moves bytes with splice(2).
+class UringUdpLoop final : public asio_backend::UdpIo {
+ public:
+  static constexpr unsigned kBuffers = 512;     // power of two
+  static constexpr std::size_t kPayload = 2048;  // > wire::kMaxDatagram: MSG_TRUNC means oversized
+  static constexpr unsigned kBatch = 64;
+
+  // Throws std::system_error when io_uring is unavailable (start-up only).
+  UringUdpLoop(boost::asio::io_context& context, boost::asio::ip::udp::socket& socket, DatagramHandler& handler,
+               WorkerStats& stats, bool sqpoll);
+  ~UringUdpLoop() override;
+
+  void start() override;
+  void send_now(const UdpSend& send) override;
+
+ private:
+  static constexpr std::size_t kBufferSize = sizeof(io_uring_recvmsg_out) + sizeof(sockaddr_storage) + kPayload;
+  static constexpr unsigned kSendSlots = 1024;
+
+  // One send in flight: its msghdr must live until the completion.
+  struct SendSlot {
+    msghdr msg{};
+    iovec iov{};
+    sockaddr_storage to{};
+    std::array<std::uint8_t, DatagramHandler::kScratchSize> copy{};  // a reply composed in scratch
+    int buffer_id = -1;  // the receive buffer a forwarded datagram is sent from
+  };
+
+  void arm_receive();
+  io_uring_sqe* next_sqe();
+  void wait();
+  void on_ready();
+  void on_receive(const io_uring_cqe& cqe, std::int64_t now_ms, std::int64_t now_unix_ms, unsigned index);
+  void on_sent(const io_uring_cqe& cqe);
+  void submit_send(const UdpSend& send);
+  void release_buffer(int id);
+  void recycle_buffers();
+
+  boost::asio::ip::udp::socket& socket_;
+  DatagramHandler& handler_;
+  WorkerStats& stats_;
+  bool v6_socket_;
+  io_uring ring_{};
+  io_uring_buf_ring* buffer_ring_ = nullptr;
+  std::size_t buffer_ring_bytes_ = 0;
+  std::unique_ptr<std::uint8_t[]> buffers_;
+  std::unique_ptr<std::uint16_t[]> buffer_refs_;  // sends still reading each receive buffer
+  msghdr receive_template_{};
+  boost::asio::posix::stream_descriptor ring_fd_;
+
+  std::unique_ptr<SendSlot[]> slots_;
+  std::unique_ptr<std::uint16_t[]> free_slots_;  // a stack of free slot indexes
+  unsigned free_count_ = 0;
+  std::unique_ptr<std::uint16_t[]> recycle_;     // buffer ids to hand back after this batch
+  unsigned recycle_count_ = 0;
+  bool rearm_ = false;
+
+  struct Batch {
+    std::array<io_uring_cqe*, kBatch> cqes;
+    std::array<std::array<std::uint8_t, DatagramHandler::kScratchSize>, kBatch> scratch;
+  };
+  std::unique_ptr<Batch> batch_;
+};
+
+// The factory for AsioRelay: io_uring UDP on every worker.
+asio_backend::UdpIoFactory uring_udp_io(bool sqpoll);
+
+// Whether this kernel and sandbox allow io_uring with multishot receive and buffer rings.
+bool uring_available();
+
+}  // namespace sudachi::relay::uring_backend
