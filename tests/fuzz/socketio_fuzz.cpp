@@ -2,6 +2,8 @@
 // shape guarantees the transport relies on, and encoding it must decode to the same packet.
 #include <boost/json.hpp>
 
+#include <cmath>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -18,8 +20,37 @@ constexpr const char* kTarget = "socketio";
 
 std::string_view view(const json::string& s) { return {s.data(), s.size()}; }
 
+// Boost.JSON 1.81 parses some decimal numbers one unit in the last place away from the
+// nearest double (its precise mode came in 1.83), while it prints the shortest text that reads
+// back as the double it has. So a number may move by an ulp on each round trip: doubles are
+// equal here when within a few ulps; everything else exactly.
+bool same_json(const json::value& a, const json::value& b) {
+  if (a.is_double() && b.is_double()) {
+    const double x = a.get_double(), y = b.get_double();
+    return x == y || std::fabs(x - y) <= 4 * std::numeric_limits<double>::epsilon() * std::fabs(x);
+  }
+  if (a.is_array() && b.is_array()) {
+    const auto &xa = a.get_array(), &ya = b.get_array();
+    if (xa.size() != ya.size()) return false;
+    for (std::size_t i = 0; i < xa.size(); ++i) {
+      if (!same_json(xa[i], ya[i])) return false;
+    }
+    return true;
+  }
+  if (a.is_object() && b.is_object()) {
+    const auto &xo = a.get_object(), &yo = b.get_object();
+    if (xo.size() != yo.size()) return false;
+    for (const auto& [key, value] : xo) {
+      const json::value* other = yo.if_contains(key);
+      if (other == nullptr || !same_json(value, *other)) return false;
+    }
+    return true;
+  }
+  return a == b;
+}
+
 bool same_packet(const sio::Packet& a, const sio::Packet& b) {
-  return a.type == b.type && a.nsp == b.nsp && a.id == b.id && a.data == b.data &&
+  return a.type == b.type && a.nsp == b.nsp && a.id == b.id && same_json(a.data, b.data) &&
          a.attachments == b.attachments;
 }
 
@@ -64,7 +95,11 @@ void check_generic_round_trip(const std::uint8_t* data, std::size_t size,
   sio::Packet again;
   SUDACHI_FUZZ_CHECK(sio::decode(text, again, limits) == sio::DecodeError::none);
   SUDACHI_FUZZ_CHECK(same_packet(packet, again));
-  SUDACHI_FUZZ_CHECK(sio::encode(again) == text);
+  // Re-encoding what was decoded stays decodable and the same, give or take those ulps.
+  const std::string again_text = sio::encode(again);
+  sio::Packet third;
+  SUDACHI_FUZZ_CHECK(sio::decode(again_text, third, limits) == sio::DecodeError::none);
+  SUDACHI_FUZZ_CHECK(same_packet(again, third));
 }
 
 // The frame encoders the server uses, fed with what a client sent.
@@ -81,12 +116,12 @@ void check_frame_encoders(const std::uint8_t* data, std::size_t size, const sio:
     const json::array& out = again.data.get_array();
     SUDACHI_FUZZ_CHECK(view(out.front().get_string()) == name);
     SUDACHI_FUZZ_CHECK(out.size() == (arg.is_null() ? 1U : 2U));
-    SUDACHI_FUZZ_CHECK(arg.is_null() || out[1] == arg);
+    SUDACHI_FUZZ_CHECK(arg.is_null() || same_json(out[1], arg));
 
     const std::string ack = sio::encode_ack_frame(packet.id.value_or(0), packet.data);
     SUDACHI_FUZZ_CHECK(sio::decode(std::string_view(ack).substr(1), again) ==
                        sio::DecodeError::none);
-    SUDACHI_FUZZ_CHECK(again.type == sio::PacketType::ack && again.data == packet.data);
+    SUDACHI_FUZZ_CHECK(again.type == sio::PacketType::ack && same_json(again.data, packet.data));
     SUDACHI_FUZZ_CHECK(again.id == packet.id.value_or(0));
   }
   if (packet.type == sio::PacketType::connect_error) {
