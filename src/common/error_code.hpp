@@ -19,7 +19,7 @@ enum class ErrorCode {
   banned,
   no_relay_available,
   unavailable,
-  internal,
+  internal,  // keep last: tables indexed by code are sized from it
 };
 
 std::string_view to_string(ErrorCode code) noexcept;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <string_view>
 
 #include "common/error_code.hpp"
@@ -31,6 +32,9 @@ struct RoomMetrics {
   // The bookkeeping of a room that is gone: gauge, closed counter, success-rate histogram.
   // `reason` is "closed_by_host" or "empty".
   void room_closed(const RoomRecord& room, std::string_view reason);
+
+ private:
+  std::array<metrics::Counter*, static_cast<std::size_t>(ErrorCode::internal) + 1> error_counters_{};
 };
 
 }  // namespace sudachi::room
