@@ -99,6 +99,19 @@ std::optional<RoomServerConfig> parse_config(int argc, char** argv, int& exit_co
       ->envname("DATABASE_URL");
   app.add_option("--redis-url", c.redis_url, "redis://host:port for shared state (default: in-process)")
       ->envname("REDIS_URL");
+  app.add_option("--redis-prefix", c.redis_prefix,
+                 "Prefix of every Redis key and channel (e.g. sudachi:), to share a Redis")
+      ->envname("REDIS_PREFIX");
+  app.add_option("--instance-id", c.instance_id,
+                 "This instance's id in Redis (default: hostname-pid-random); [A-Za-z0-9._-]")
+      ->envname("INSTANCE_ID");
+  app.add_option("--presence-ttl-s", c.presence_ttl_s,
+                 "With Redis: a killed instance's clients count as gone after this many seconds")
+      ->envname("PRESENCE_TTL_S")
+      ->check(CLI::Range(2, 3600));
+  app.add_flag("--relay-registry", c.relay_registry,
+               "Allocate relays registered in Redis (default when REDIS_URL is set and --relay is not)")
+      ->envname("RELAY_REGISTRY");
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
       ->envname("LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -151,6 +164,14 @@ std::optional<RoomServerConfig> parse_config(int argc, char** argv, int& exit_co
   try {
     app.parse(argc, argv);
     c.rate_limits = !no_rate_limits;
+    c.relays_given = !relays.empty();
+    if (c.relay_registry && c.redis_url.empty()) {
+      throw std::invalid_argument("--relay-registry needs --redis-url (REDIS_URL)");
+    }
+    if (!c.redis_url.empty() && !c.relays_given) c.relay_registry = true;
+    if (c.redis_prefix.find_first_of("{}") != std::string::npos) {
+      throw std::invalid_argument("--redis-prefix must not contain { or }");
+    }
     if (relays == "none") {
       // No relay at all: p2p:failure answers NO_RELAY_AVAILABLE.
     } else if (relays.empty()) {

@@ -17,21 +17,14 @@
 #include "room/room_metrics.hpp"
 #include "room/room_service_impl.hpp"
 #include "secrets.hpp"
+#include "state_adapters.hpp"
 #include "storage/history/batching_history_sink.hpp"
-#include "storage/memory/memory_delivery.hpp"
-#include "storage/memory/memory_rate_limiter.hpp"
-#include "storage/memory/memory_room_store.hpp"
-#include "storage/memory/static_relay_directory.hpp"
 #include "storage/postgres/postgres_history_backend.hpp"
 #include "storage/sqlite/sqlite_history_backend.hpp"
 #include "transport/http_server.hpp"
 
 namespace sudachi::app {
 namespace {
-
-room::RatePolicy per_minute(int points, bool enabled) {
-  return room::RatePolicy{points, 60'000, 60'000, enabled && points > 0};
-}
 
 bool is_postgres_url(const std::string& url) {
   return url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
@@ -112,13 +105,7 @@ struct RoomServer::Parts {
   auth::RelayTokenKeyring keyring;
 
   std::unique_ptr<storage::BatchingHistorySink> history;
-  storage::MemoryRoomStore store;
-  storage::MemoryDelivery delivery;
-  storage::MemoryRateLimiter event_limiter;
-  storage::MemoryRateLimiter relay_limiter;
-  storage::MemoryRateLimiter connection_limiter;
-  storage::MemoryRateLimiter guest_limiter;
-  storage::StaticRelayDirectory relays;
+  StateAdapters state;  // in-process, or Redis when REDIS_URL is set
 
   // Password hashing costs milliseconds by design: it runs here, never on an event loop.
   boost::asio::thread_pool cpu_pool{2};
@@ -164,22 +151,15 @@ RoomServer::Parts::Parts(const RoomServerConfig& c)
       issuer(jwt_settings),
       keyring(keyring_for(c)),
       history(std::make_unique<storage::BatchingHistorySink>(open_history_backend(c))),
-      store(clock),
-      event_limiter(room::RatePolicy{c.rate_limit_points, c.rate_limit_window_s * 1000LL,
-                                     c.rate_limit_block_s * 1000LL, c.rate_limits},
-                    clock),
-      relay_limiter(per_minute(c.relay_rate_per_min, c.rate_limits), clock),
-      connection_limiter(per_minute(c.conn_rate_per_min, c.rate_limits), clock),
-      guest_limiter(per_minute(c.guest_rate_per_min, c.rate_limits), clock),
-      relays(c.relays),
+      state(c, clock, registry),
       room_metrics(registry),
       service(room::RoomServiceImpl::Dependencies{
-          .store = store,
-          .delivery = delivery,
+          .store = state.store(),
+          .delivery = state.delivery(),
           .history = *history,
-          .event_limiter = event_limiter,
-          .relay_limiter = relay_limiter,
-          .relays = relays,
+          .event_limiter = state.event_limiter(),
+          .relay_limiter = state.relay_limiter(),
+          .relays = state.relays(),
           .relay_keys = keyring,
           .metrics = room_metrics,
           .clock = clock,
@@ -189,33 +169,37 @@ RoomServer::Parts::Parts(const RoomServerConfig& c)
           .server_version = SUDACHI_VERSION,
       }),
       api(api::RoomHttpApi::Dependencies{
-          .store = store,
+          .store = state.store(),
           .history = *history,
-          .guest_limiter = guest_limiter,
+          .guest_limiter = state.guest_limiter(),
           .issuer = issuer,
           .metrics = registry,
           .clock = clock,
           .draining = [this] { return server.draining(); },
+          .state_healthy = [this] { return state.healthy(); },
           .token_lifetime_s = c.token_lifetime_s,
       }),
       server(c.transport, transport::HttpServer::Dependencies{
                               .service = service,
                               .jwt = jwt,
-                              .connection_limiter = connection_limiter,
+                              .connection_limiter = state.connection_limiter(),
                               .api = api,
                               .metrics = registry,
                               .clock = clock,
-                          }) {}
+                          }) {
+  // Members whose instance died and who did not reconnect anywhere leave their rooms.
+  state.start_presence_sweep([this](std::string client_id) { service.evict_disconnected(client_id); });
+}
 
 RoomServer::RoomServer(const RoomServerConfig& config) {
-  if (!config.redis_url.empty())
-    throw std::runtime_error("REDIS_URL is not supported by this build yet; leave it unset for in-process state");
   std::filesystem::create_directories(config.data_dir);
   parts_ = std::make_unique<Parts>(config);
 }
 
 RoomServer::~RoomServer() {
-  if (parts_) parts_->server.stop();
+  if (!parts_) return;
+  parts_->server.stop();
+  parts_->state.quiesce();
 }
 
 std::uint16_t RoomServer::start() {
@@ -226,10 +210,7 @@ std::uint16_t RoomServer::start() {
 
 void RoomServer::maintenance() {
   Parts& p = *parts_;
-  p.event_limiter.sweep();
-  p.relay_limiter.sweep();
-  p.connection_limiter.sweep();
-  p.guest_limiter.sweep();
+  p.state.maintenance();
   p.process_metrics.update();
   p.history_metrics.update(p.history->stats());
 }
@@ -246,6 +227,7 @@ void RoomServer::drain_and_stop(std::chrono::seconds grace) {
   if (p.server.sessions() > 0) spdlog::warn("drain grace over with {} sessions left", p.server.sessions());
   p.server.stop();
   p.cpu_pool.join();
+  p.state.quiesce();
   p.history->stop();
 }
 

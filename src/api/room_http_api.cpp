@@ -99,7 +99,7 @@ void RoomHttpApi::ready(ApiRespond& respond) {
   if (deps_.draining()) {
     status = 503;
     body["status"] = "draining";
-  } else if (!deps_.store.healthy()) {
+  } else if (!deps_.store.healthy() || (deps_.state_healthy && !deps_.state_healthy())) {
     status = 503;
     body["status"] = "state store unavailable";
   } else if (!deps_.history.healthy()) {

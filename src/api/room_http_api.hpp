@@ -25,6 +25,9 @@ class RoomHttpApi final : public transport::HttpApi {
     metrics::Registry& metrics;
     const Clock& clock;
     std::function<bool()> draining;
+    // Optional: further shared state that must be reachable to serve (with Redis: the pub/sub
+    // connection of cross-instance delivery, besides the store).
+    std::function<bool()> state_healthy;
     std::int64_t token_lifetime_s = 7 * 24 * 3600;
   };
 

@@ -49,9 +49,21 @@ void RoomServiceImpl::on_connected(const ClientIdentity& who, std::shared_ptr<Cl
   const std::int64_t now = deps_.clock.unix_ms();
   deps_.history.upsert_client(ClientRow{who.client_id, who.username, who.platform,
                                         who.sudachi_version, now});
-  conn->send(event_frame("connected", json::object{{"clientId", who.client_id},
-                                                   {"serverTime", now},
-                                                   {"serverVersion", deps_.server_version}}));
+  // A client may come back still seated: its previous connection was replaced, or its
+  // server instance died and it reconnected elsewhere. The membership stands (nobody made it
+  // leave), and `connected` names the room so the client knows where it is. If the store
+  // cannot answer, the client is told nothing extra (a join then says ALREADY_IN_ROOM).
+  deps_.store.room_of(who.client_id, [this, conn, client_id = who.client_id,
+                                      now](Result<std::optional<std::string>> room_id) {
+    json::object body{{"clientId", client_id}, {"serverTime", now},
+                      {"serverVersion", deps_.server_version}};
+    if (room_id && *room_id) body["roomId"] = **room_id;
+    conn->send(event_frame("connected", body));
+  });
+}
+
+void RoomServiceImpl::evict_disconnected(const std::string& client_id) {
+  leave_after_disconnect(client_id);
 }
 
 void RoomServiceImpl::on_event(const ClientIdentity& who, const std::shared_ptr<ClientConnection>& conn,

@@ -60,6 +60,11 @@ class RoomServiceImpl final : public RoomService {
                 std::optional<std::uint64_t> ack_id) override;
   void on_disconnected(const ClientIdentity& who, const ClientConnection* conn) override;
 
+  // Takes a client that is gone without a disconnect out of its room (reason `disconnected`),
+  // as on_disconnected would have: used for the clients of a server instance that died and
+  // who did not reconnect anywhere (found by the scale-out presence sweep).
+  void evict_disconnected(const std::string& client_id);
+
  private:
   // One event in flight: who asked, and how to answer them.
   struct Request {

@@ -319,3 +319,51 @@ TEST_F(RateLimitedServiceTest, RefusedEventIsNotExecuted) {
 
 }  // namespace
 }  // namespace sudachi::room::test
+
+namespace sudachi::room::test {
+namespace {
+
+// Reconnecting clients (scale-out failover, or a replaced connection) keep their seat and
+// are told which room they are in.
+TEST_F(ServiceTest, ReconnectingWhileSeatedKeepsTheSeatAndNamesTheRoom) {
+  TestClient host = connect("Mario");
+  const std::string room_id = create_room(host);
+  TestClient guest = connect("Luigi");
+  join(guest, room_id);
+  clear({&host, &guest});
+
+  // The guest's server died without a disconnect; it connects again (here or elsewhere).
+  TestClient again{guest.who, std::make_shared<RecordingConnection>()};
+  service_.on_connected(again.who, again.conn);
+  EXPECT_EQ(again.conn->only("connected"),
+            (json::object{{"clientId", guest.id()}, {"serverTime", clock_.unix_ms()},
+                          {"serverVersion", "9.9.9"}, {"roomId", room_id}}));
+  EXPECT_TRUE(host.conn->events("room:member:left").empty());
+  // Still a member: room traffic reaches the new connection.
+  call(host, "room:chat", json::object{{"roomId", room_id}, {"message", "welcome back"}});
+  EXPECT_EQ(again.conn->events("room:chat").size(), 1u);
+}
+
+TEST_F(ServiceTest, ConnectedHasNoRoomIdWhenNotSeated) {
+  TestClient a = connect("Mario");
+  EXPECT_FALSE(a.conn->only("connected").as_object().contains("roomId"));
+}
+
+TEST_F(ServiceTest, EvictDisconnectedRemovesAGoneMemberWithReasonDisconnected) {
+  TestClient host = connect("Mario");
+  const std::string room_id = create_room(host);
+  TestClient guest = connect("Luigi");
+  join(guest, room_id);
+  clear({&host, &guest});
+  service_.evict_disconnected(guest.id());
+  EXPECT_EQ(host.conn->only("room:member:left"),
+            (json::object{{"clientId", guest.id()}, {"reason", "disconnected"}}));
+  // The host goes too: the room closes into history.
+  service_.evict_disconnected(host.id());
+  EXPECT_EQ(history_.rooms.size(), 1u);
+  service_.evict_disconnected("nobody");  // not seated: nothing happens
+  EXPECT_EQ(history_.rooms.size(), 1u);
+}
+
+}  // namespace
+}  // namespace sudachi::room::test
