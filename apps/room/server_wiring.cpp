@@ -167,6 +167,7 @@ RoomServer::Parts::Parts(const RoomServerConfig& c)
           .region = c.region,
           .relay_token_lifetime_ms = c.relay_token_lifetime_s * 1000,
           .server_version = SUDACHI_VERSION,
+          .shared_state = !c.redis_url.empty(),
       }),
       api(api::RoomHttpApi::Dependencies{
           .store = state.store(),
@@ -217,6 +218,7 @@ void RoomServer::maintenance() {
 
 void RoomServer::drain_and_stop(std::chrono::seconds grace) {
   Parts& p = *parts_;
+  p.service.begin_drain();
   p.server.begin_drain();
   const auto deadline = std::chrono::steady_clock::now() + grace;
   // Sessions end first; their WebSocket close handshakes finish a round trip later.

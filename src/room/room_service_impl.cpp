@@ -15,11 +15,15 @@ RoomServiceImpl::RoomServiceImpl(Dependencies deps) : deps_(std::move(deps)) {
     // No pool configured: hash inline. Correct, only slower for the thread that runs it.
     deps_.offload = [](std::function<void()> work) { work(); };
   }
+  // Per-event counters are looked up once here, so counting an event takes no lock.
+  for (const Route& route : routes()) {
+    event_counters_.push_back(&deps_.metrics.events.with({std::string(route.event)}));
+  }
+  event_counters_.push_back(&deps_.metrics.events.with({"unknown"}));
 }
 
-const RoomServiceImpl::Handler* RoomServiceImpl::find_handler(std::string_view event) {
-  // A linear scan of 15 names is cheaper than hashing, and keeps the table readable.
-  static const std::pair<std::string_view, Handler> kRoutes[] = {
+std::span<const RoomServiceImpl::Route> RoomServiceImpl::routes() {
+  static const Route kRoutes[] = {
       {"room:create", &RoomServiceImpl::room_create},
       {"room:list", &RoomServiceImpl::room_list},
       {"lobby:subscribe", &RoomServiceImpl::lobby_subscribe},
@@ -35,8 +39,13 @@ const RoomServiceImpl::Handler* RoomServiceImpl::find_handler(std::string_view e
       {"p2p:failure", &RoomServiceImpl::p2p_failure},
       {"metrics:report", &RoomServiceImpl::metrics_report},
   };
-  for (const auto& [name, handler] : kRoutes) {
-    if (name == event) return &handler;
+  return kRoutes;
+}
+
+const RoomServiceImpl::Route* RoomServiceImpl::find_route(std::string_view event) {
+  // A linear scan of 14 names is cheaper than hashing, and keeps the table readable.
+  for (const Route& route : routes()) {
+    if (route.event == event) return &route;
   }
   return nullptr;
 }
@@ -69,9 +78,10 @@ void RoomServiceImpl::evict_disconnected(const std::string& client_id) {
 void RoomServiceImpl::on_event(const ClientIdentity& who, const std::shared_ptr<ClientConnection>& conn,
                                std::string_view event, json::value payload,
                                std::optional<std::uint64_t> ack_id) {
-  const Handler* handler = find_handler(event);
+  const Route* route = find_route(event);
+  const Handler* handler = route != nullptr ? &route->handler : nullptr;
   // Unknown names are counted under one label so clients cannot grow the metric without bound.
-  deps_.metrics.events.with({handler ? std::string(event) : std::string("unknown")}).inc();
+  event_counters_[route != nullptr ? static_cast<std::size_t>(route - routes().data()) : routes().size()]->inc();
 
   Request req{who, Responder(conn, ack_id, deps_.metrics)};
   std::string name(event);
@@ -108,6 +118,7 @@ void RoomServiceImpl::on_disconnected(const ClientIdentity& who, const ClientCon
   // A connection replaced by a newer one of the same client must not evict the newer one
   // from its room: only the current connection's end counts as the client leaving.
   if (!deps_.delivery.detach(who.client_id, conn)) return;
+  if (deps_.shared_state && draining_.load()) return;
   leave_after_disconnect(who.client_id);
 }
 

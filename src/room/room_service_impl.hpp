@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <atomic>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +52,10 @@ class RoomServiceImpl final : public RoomService {
     std::string region = "default";                  // rooms created without a region
     std::int64_t relay_token_lifetime_ms = 120'000;  // the latest a relay session may start
     std::string server_version = "0.0.0";
+    // Room state outlives this instance (Redis, several instances): clients disconnected by a
+    // drain keep their seats and reconnect to another instance; the presence sweep evicts
+    // those that never come back. Embedded, a drain ends the rooms' only home, so they leave.
+    bool shared_state = false;
   };
 
   explicit RoomServiceImpl(Dependencies deps);
@@ -59,6 +65,9 @@ class RoomServiceImpl final : public RoomService {
                 std::string_view event, boost::json::value payload,
                 std::optional<std::uint64_t> ack_id) override;
   void on_disconnected(const ClientIdentity& who, const ClientConnection* conn) override;
+
+  // The server is draining (SIGTERM): with shared state, disconnects from now on keep seats.
+  void begin_drain() { draining_.store(true); }
 
   // Takes a client that is gone without a disconnect out of its room (reason `disconnected`),
   // as on_disconnected would have: used for the clients of a server instance that died and
@@ -72,7 +81,12 @@ class RoomServiceImpl final : public RoomService {
     Responder respond;
   };
   using Handler = void (RoomServiceImpl::*)(const Request&, const boost::json::value&);
-  static const Handler* find_handler(std::string_view event);
+  struct Route {
+    std::string_view event;
+    Handler handler;
+  };
+  static std::span<const Route> routes();
+  static const Route* find_route(std::string_view event);
 
   void dispatch(Handler handler, const Request& req, const boost::json::value& payload);
 
@@ -117,6 +131,9 @@ class RoomServiceImpl final : public RoomService {
                   const boost::json::value& payload);
 
   Dependencies deps_;
+  std::vector<metrics::Counter*> event_counters_;  // by route index; the last one: unknown events
+  // Set when the server starts draining (see begin_drain).
+  std::atomic<bool> draining_{false};
 };
 
 }  // namespace sudachi::room

@@ -210,6 +210,32 @@ TEST_F(ServiceTest, DisconnectLeavesWithReasonAndMigratesHost) {
   EXPECT_EQ(metrics_.rooms_closed.with({"empty"}).value(), 1);
 }
 
+TEST_F(ServiceTest, DrainKeepsSeatsOnlyWhenStateIsShared) {
+  TestClient host = connect("Mario");
+  TestClient guest = connect("Luigi");
+  const std::string room_id = create_room(host);
+  join(guest, room_id);
+  clear({&host, &guest});
+
+  // Shared state (Redis): a drained instance's clients reconnect elsewhere, still seated.
+  RoomServiceImpl shared{RoomServiceImpl::Dependencies{
+      store_, delivery_, history_, event_limiter_, relay_limiter_, relays_, keys_, metrics_, clock_,
+      [](std::function<void()> work) { work(); }, "eu", 30'000, "9.9.9", /*shared_state=*/true}};
+  shared.begin_drain();
+  shared.on_disconnected(host.who, host.conn.get());
+  EXPECT_TRUE(guest.conn->events().empty()) << guest.conn->dump();
+  std::optional<std::string> seat;
+  store_.room_of(host.id(), [&](Result<std::optional<std::string>> r) { seat = r.ok() ? *r : std::nullopt; });
+  EXPECT_EQ(seat, room_id);
+  EXPECT_EQ(delivery_.local_connections(), 1u);  // detached all the same
+
+  // Embedded: the drain ends the rooms' only home, so a drained client leaves as usual.
+  service_.begin_drain();
+  service_.on_disconnected(guest.who, guest.conn.get());
+  store_.room_of(guest.id(), [&](Result<std::optional<std::string>> r) { seat = r.ok() ? *r : std::nullopt; });
+  EXPECT_EQ(seat, std::nullopt);
+}
+
 TEST_F(ServiceTest, DisconnectOutsideARoomIsQuiet) {
   TestClient a = connect("A");
   service_.on_disconnected(a.who, a.conn.get());
