@@ -19,6 +19,7 @@
 #include "relay/backend/uring/uring_udp_loop.hpp"
 #include "relay/relay_metrics.hpp"
 #include "relay_options.hpp"
+#include "relay_registration.hpp"
 #include "relay_secret.hpp"
 
 namespace {
@@ -72,12 +73,21 @@ int run(const app::RelayOptions& o) {
   relay::asio_backend::AsioRelay backend(o.relay, keyring, std::move(udp_io));
   relay::BoundPorts ports = backend.start();
 
+  // With --redis-url: announce this relay to the room servers. Its load is the session
+  // budget's count, which the workers keep anyway; read once per heartbeat.
+  std::unique_ptr<app::RelayRegistration> registration;
+  if (!o.redis_url.empty()) {
+    registration = std::make_unique<app::RelayRegistration>(
+        o, ports, [&backend] { return backend.budget().active(); }, registry);
+  }
+
   std::atomic<bool> draining{false};
   boost::asio::io_context admin_context;
   relay::asio_backend::AdminHttp admin(
       admin_context, {.ready = [&draining] { return !draining.load(); },
                       .metrics = [&] {
                         relay_metrics.collect(backend.worker_stats(), backend.budget(), draining.load());
+                        if (registration) registration->collect();
                         return registry.render();
                       }});
   ports.admin = admin.bind(boost::asio::ip::make_address(o.relay.bind_address), o.relay.admin_port);
@@ -88,6 +98,8 @@ int run(const app::RelayOptions& o) {
     if (ec) return;
     spdlog::info("signal {}: draining", signal);
     draining = true;
+    // Out of the registry first, so that no room server allocates new sessions here.
+    if (registration) registration->deregister();
     backend.begin_drain();
   });
   std::thread admin_thread([&admin_context] { admin_context.run(); });
@@ -102,6 +114,7 @@ int run(const app::RelayOptions& o) {
   signals.cancel();
   admin_context.stop();
   admin_thread.join();
+  registration.reset();  // (already deregistered when drained by a signal)
   spdlog::info("stopped");
   return 0;
 }

@@ -1,8 +1,11 @@
 #include "relay_options.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include <CLI/CLI.hpp>
+
+#include "storage/redis/redis_options.hpp"
 
 namespace sudachi::app {
 
@@ -68,6 +71,26 @@ std::optional<RelayOptions> parse_relay_options(int argc, char** argv, int& exit
       ->check(CLI::IsMember({"asio", "uring"}));
   app.add_flag("--sqpoll", o.sqpoll, "uring: let a kernel thread poll the submission queue (costs a core)")
       ->envname("SQPOLL");
+  std::int64_t capacity = -1;
+  app.add_option("--redis-url", o.redis_url,
+                 "redis://[[user]:password@]host[:port][/db] of the room servers: register this relay in their "
+                 "relay registry and heartbeat its load (needs --public-host). Default: no registration")
+      ->envname("REDIS_URL");
+  app.add_option("--redis-prefix", o.redis_prefix, "The room servers' --redis-prefix (prefix of every Redis key)")
+      ->envname("REDIS_PREFIX");
+  app.add_option("--capacity", capacity,
+                 "Sessions announced to the registry as this relay's capacity (default: --max-sessions; 0: no limit)")
+      ->envname("CAPACITY")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{10'000'000}))
+      ->default_str("--max-sessions");
+  app.add_option("--registry-interval-s", o.registry_interval_s,
+                 "With --redis-url: seconds between heartbeats (each carries the active session count)")
+      ->envname("REGISTRY_INTERVAL_S")
+      ->check(CLI::Range(0.05, 3'600.0));
+  app.add_option("--registry-ttl-s", o.registry_ttl_s,
+                 "With --redis-url: a relay silent this long is no longer allocated (above the interval)")
+      ->envname("REGISTRY_TTL_S")
+      ->check(CLI::Range(0.1, 86'400.0));
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->envname("LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -78,6 +101,33 @@ std::optional<RelayOptions> parse_relay_options(int argc, char** argv, int& exit
     exit_code = app.exit(e);
     return std::nullopt;
   }
+  auto refuse = [&exit_code](const char* why) {
+    std::fprintf(stderr, "sudachi-relay: %s\n", why);
+    exit_code = 2;
+    return std::nullopt;
+  };
+  if (!o.redis_url.empty()) {
+    // The parser's message never repeats the URL (it may hold a password).
+    if (auto url = storage::redis::parse_redis_url(o.redis_url); !url) {
+      const std::string why = "--redis-url: " + url.error().message;
+      return refuse(why.c_str());
+    }
+    if (o.public_host.empty()) {
+      return refuse("--redis-url needs --public-host (PUBLIC_HOST): the address the room servers give clients "
+                    "for this relay");
+    }
+    if (o.redis_prefix.find_first_of("{}") != std::string::npos) {
+      return refuse("--redis-prefix must not contain { or }");
+    }
+    if (r.relay_id.find_first_of("{}") != std::string::npos) return refuse("--relay-id must not contain { or }");
+    if (r.region.empty() || r.region.find_first_of("{}") != std::string::npos) {
+      return refuse("--region must be non-empty, without { or }");
+    }
+    if (o.registry_ttl_s <= o.registry_interval_s) {
+      return refuse("--registry-ttl-s must be above --registry-interval-s");
+    }
+  }
+  o.capacity = capacity < 0 ? r.max_sessions : capacity;
   r.workers = workers;
   r.limits.pairing_timeout_ms = std::llround(pairing_s * 1000);
   r.limits.idle_timeout_ms = std::llround(idle_s * 1000);

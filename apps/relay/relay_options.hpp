@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -16,6 +17,14 @@ struct RelayOptions {
   bool sqpoll = false;        // uring: kernel-side submission polling
   std::string log_level = "info";
   std::string port_file;
+
+  // Registration in the room servers' Redis relay registry (docs/scaling.md). Empty
+  // redis_url: no registration, the relay runs exactly as without these options.
+  std::string redis_url;
+  std::string redis_prefix;       // the room servers' --redis-prefix
+  std::int64_t capacity = 0;      // sessions announced as capacity (default: --max-sessions; 0: no limit)
+  double registry_interval_s = 3;
+  double registry_ttl_s = 10;
 };
 
 // Flags and environment; prints help or an error and sets exit_code when it returns nullopt.

@@ -1,5 +1,6 @@
 #include "storage/redis/redis_relay_registry.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <future>
 #include <utility>
@@ -72,6 +73,7 @@ Status RelayHeartbeat::start(std::shared_ptr<RedisClient> client, RelayInfo info
 
 void RelayHeartbeat::beat() {
   const ClusterKeys keys(options_.key_prefix);
+  if (options_.load_source) load_->store(std::max<std::int64_t>(0, options_.load_source()), std::memory_order_relaxed);
   const std::string load = std::to_string(load_->load(std::memory_order_relaxed));
   client_->eval(relay_register_script(),
                 {keys.relay(info_.id), keys.relays_all(), keys.relays_region(info_.region)},

@@ -32,6 +32,9 @@ struct RelayHeartbeatOptions {
   std::chrono::milliseconds interval{3'000};
   std::chrono::milliseconds ttl{10'000};  // a relay silent this long is never picked
   std::string key_prefix;                 // the room servers' prefix
+  // When set, read at every heartbeat (on the heartbeat's thread) for the load to announce,
+  // instead of the last update_load(). Must be cheap and thread-safe (a relaxed atomic load).
+  std::function<std::int64_t()> load_source;
 };
 
 // Runs inside sudachi-relay: registers the relay in Redis and renews the registration with
@@ -43,6 +46,7 @@ struct RelayHeartbeatOptions {
 //   RelayHeartbeat heartbeat;
 //   heartbeat.start(client, info, {});                       // at start-up
 //   heartbeat.update_load(sessions.active());                // whenever it changes, or each tick
+//   (or options.load_source = [&] { return sessions.active(); }: read at each heartbeat)
 class RelayHeartbeat {
  public:
   RelayHeartbeat() = default;

@@ -2,7 +2,7 @@
 // instances sharing them, and nginx in front (sticky, WebSocket upgrade), all on 127.0.0.1 and
 // ports picked here. Every wait is bounded; everything started is killed at exit.
 import { spawn, execFile } from 'node:child_process';
-import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -292,6 +292,87 @@ export async function startCluster({ instances = 3, presenceTtlS = 6, extraArgs 
     },
   };
   return cluster;
+}
+
+// ---------------------------------------------------------------------------------------------
+// sudachi-relay registered in the cluster's Redis (--redis-url)
+
+// The relay binary: SUDACHI_RELAY_BIN, else sudachi-relay next to SUDACHI_ROOM_BIN (both are
+// built into build/bin).
+export function relayBin() {
+  if (process.env.SUDACHI_RELAY_BIN) return process.env.SUDACHI_RELAY_BIN;
+  if (process.env.SUDACHI_ROOM_BIN) return path.join(path.dirname(process.env.SUDACHI_ROOM_BIN), 'sudachi-relay');
+  throw new Error('SUDACHI_RELAY_BIN (or SUDACHI_ROOM_BIN) must name the binaries');
+}
+
+// Starts a real sudachi-relay on 127.0.0.1 (ports picked by the kernel, read from its port
+// file) that registers itself in `redisUrl`'s relay registry with the room servers' relay
+// secret, so that their use:relay tokens open sessions on it. Options:
+//   id, region, publicHost (default 127.0.0.1), relaySecret, relayKeyId (server.js's 'e2e1'),
+//   intervalS / ttlS: heartbeat interval and registration TTL (short in tests), args: extra flags.
+// Returns { id, udp, tcp, admin, url (admin), signal(sig), kill(sig), exited, log() }.
+export async function startRelay({ redisUrl, relaySecret, relayKeyId = 'e2e1', id, region = 'local',
+  publicHost = '127.0.0.1', intervalS = 0.25, ttlS = 1.5, args = [], startTimeoutMs = 15_000 } = {}) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sudachi-relay-'));
+  const portFile = path.join(dir, 'ports');
+  const argv = ['--bind', '127.0.0.1', '--udp-port', '0', '--tcp-port', '0', '--admin-port', '0',
+    '--port-file', portFile, '--data-dir', dir, '--workers', '2', '--relay-id', id, '--region', region,
+    '--public-host', publicHost, '--redis-url', redisUrl, '--registry-interval-s', String(intervalS),
+    '--registry-ttl-s', String(ttlS), '--relay-secret', `${relayKeyId}:${relaySecret}`, '--drain-grace-s', '30',
+    ...args];
+  const env = { ...process.env };
+  for (const k of ['REDIS_URL', 'REDIS_PREFIX', 'RELAY_SECRET', 'PUBLIC_HOST', 'RELAY_ID', 'REGION', 'CAPACITY',
+    'MAX_SESSIONS', 'LOG_LEVEL']) delete env[k];
+  const handle = track(spawn(relayBin(), argv, { env, stdio: ['ignore', 'pipe', 'pipe'] }), `sudachi-relay ${id}`);
+  let exitInfo = null;
+  handle.exited.then((info) => {
+    exitInfo = info;
+  });
+  let ports = null;
+  try {
+    await waitFor(async () => {
+      if (exitInfo) throw new Error('exited');
+      const text = await readFile(portFile, 'utf8');
+      if (!text.endsWith('\n')) return false;
+      ports = text.trim().split(/\s+/).map(Number);
+      return ports.length === 3 && ports.every((p) => p > 0);
+    }, { timeoutMs: startTimeoutMs, what: `sudachi-relay ${id} port file`, intervalMs: 25 });
+  } catch (err) {
+    await killAndWait(handle);
+    process.stderr.write(`--- sudachi-relay ${argv.join(' ')}:\n${handle.log()}\n`);
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`sudachi-relay ${id} did not start (${exitInfo ? JSON.stringify(exitInfo) : err.message})`);
+  }
+  const [udp, tcp, admin] = ports;
+  return {
+    id,
+    region,
+    host: publicHost,
+    udp,
+    tcp,
+    admin,
+    url: `http://127.0.0.1:${admin}`,
+    args: argv,
+    exited: handle.exited,
+    get exitInfo() {
+      return exitInfo;
+    },
+    log: () => handle.log(),
+    // Sends a signal (SIGSTOP/SIGCONT/SIGTERM...) without waiting.
+    signal(sig) {
+      if (!exitInfo) handle.proc.kill(sig);
+    },
+    // Signals and waits (bounded) for the exit; SIGKILL after graceMs.
+    async stop(sig = 'SIGKILL', graceMs = 10_000) {
+      if (!exitInfo) handle.proc.kill('SIGCONT');  // a stopped process cannot act on SIGTERM
+      await killAndWait(handle, sig, graceMs);
+      await rm(dir, { recursive: true, force: true });
+      return exitInfo;
+    },
+    printLog() {
+      process.stderr.write(`--- sudachi-relay ${id} (${argv.join(' ')}):\n${handle.log()}\n--- end of sudachi-relay ${id}\n`);
+    },
+  };
 }
 
 // Checks /ready of `url` until it answers `status`.

@@ -1,6 +1,7 @@
 // Relay registry: relays register and heartbeat their load; the directory picks the
 // least-loaded live relay of a region, falls back to other regions, never picks a relay
 // whose heartbeat stopped, and counts its picks until the next heartbeat.
+#include <atomic>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -86,6 +87,25 @@ TEST_F(Registry, LoadUpdatesFromTheHeartbeatSteerAllocations) {
   a.update_load(100);
   b.update_load(0);
   EXPECT_TRUE(eventually([&] { return picked("eu") == "b"; }, 3s));
+}
+
+TEST_F(Registry, ALoadSourceIsReadAtEachHeartbeat) {
+  // sudachi-relay announces its active session count this way (a relaxed atomic load).
+  std::atomic<std::int64_t> sessions{0};
+  RelayHeartbeatOptions with_source = fast(prefix);
+  with_source.load_source = [&sessions] { return sessions.load(); };
+  RelayHeartbeat a, b;
+  ASSERT_TRUE(a.start(shared_client(), relay("a", "eu", 0), with_source).ok());
+  ASSERT_TRUE(b.start(shared_client(), relay("b", "eu", 5), fast(prefix)).ok());
+  registered(a);
+  registered(b);
+  EXPECT_EQ(picked("eu"), "a");
+  sessions = 50;
+  EXPECT_TRUE(eventually([&] { return picked("eu") == "b"; }, 3s));
+  sessions = 0;
+  EXPECT_TRUE(eventually([&] { return picked("eu") == "a"; }, 3s));
+  a.stop();
+  b.stop();
 }
 
 TEST_F(Registry, FallsBackToOtherRegionsAndHonoursCapacity) {
