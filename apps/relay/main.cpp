@@ -20,7 +20,7 @@
 #include "relay/relay_metrics.hpp"
 #include "relay_options.hpp"
 #include "relay_registration.hpp"
-#include "relay_secret.hpp"
+#include "common/secret_file.hpp"
 
 namespace {
 
@@ -46,9 +46,9 @@ void write_port_file(const std::string& path, const relay::BoundPorts& ports) {
 }
 
 auth::RelayTokenKeyring make_keyring(const app::RelayOptions& o) {
-  bool generated = false;
-  const std::string text = app::load_or_create_relay_secret(o.relay_secrets, o.data_dir, generated);
-  if (generated) {
+  const LoadedSecret loaded = load_or_create_secret(o.relay_secrets, o.data_dir, "relay-secret");
+  const std::string& text = loaded.secret;
+  if (loaded.source == LoadedSecret::Source::generated) {
     spdlog::warn("RELAY_SECRET not set: generated one in {}/relay-secret (give the room servers the same)", o.data_dir);
   }
   auto secrets = auth::parse_relay_secrets(text);

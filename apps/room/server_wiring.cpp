@@ -12,11 +12,11 @@
 #include "auth/jwt.hpp"
 #include "auth/relay_token.hpp"
 #include "common/clock.hpp"
+#include "common/secret_file.hpp"
 #include "metrics/process_metrics.hpp"
 #include "metrics/registry.hpp"
 #include "room/room_metrics.hpp"
 #include "room/room_service_impl.hpp"
-#include "secrets.hpp"
 #include "state_adapters.hpp"
 #include "storage/history/batching_history_sink.hpp"
 #include "storage/postgres/postgres_history_backend.hpp"
@@ -119,20 +119,22 @@ struct RoomServer::Parts {
 namespace {
 
 auth::JwtSettings jwt_settings_for(const RoomServerConfig& config) {
-  bool from_file = false, generated = false;
   auth::JwtSettings s;
-  s.secret = load_or_create_secret(config.jwt_secret, config.data_dir, "jwt-secret", from_file, generated);
-  if (generated) spdlog::warn("JWT_SECRET not set: generated one in {}/jwt-secret", config.data_dir);
-  else if (from_file) spdlog::info("JWT_SECRET not set: using {}/jwt-secret", config.data_dir);
+  const LoadedSecret loaded = load_or_create_secret(config.jwt_secret, config.data_dir, "jwt-secret");
+  s.secret = loaded.secret;
+  if (loaded.source == LoadedSecret::Source::generated) {
+    spdlog::warn("JWT_SECRET not set: generated one in {}/jwt-secret", config.data_dir);
+  } else if (loaded.source == LoadedSecret::Source::file) {
+    spdlog::info("JWT_SECRET not set: using {}/jwt-secret", config.data_dir);
+  }
   if (s.secret.size() < 32) spdlog::warn("JWT_SECRET is shorter than 32 bytes; use a longer one in production");
   return s;
 }
 
 auth::RelayTokenKeyring keyring_for(const RoomServerConfig& config) {
-  bool from_file = false, generated = false;
-  const std::string text =
-      load_or_create_secret(config.relay_secrets, config.data_dir, "relay-secret", from_file, generated);
-  if (generated) spdlog::warn("RELAY_SECRET not set: generated one in {}/relay-secret (give the relay the same)",
+  const LoadedSecret loaded = load_or_create_secret(config.relay_secrets, config.data_dir, "relay-secret");
+  const std::string& text = loaded.secret;
+  if (loaded.source == LoadedSecret::Source::generated) spdlog::warn("RELAY_SECRET not set: generated one in {}/relay-secret (give the relay the same)",
                               config.data_dir);
   auto secrets = auth::parse_relay_secrets(text);
   std::string active = config.relay_key_id.empty() ? secrets.begin()->first : config.relay_key_id;
