@@ -46,13 +46,23 @@ function hello(token) {
   return d;
 }
 
-async function udpHandshake(sock, relay) {
+// Every datagram a socket receives, in order, so that none is lost between two waits (the
+// relay may send PEER_JOINED before the test starts waiting for it).
+function inbox(sock) {
+  const queue = [];
+  const waiters = [];
+  sock.on('message', (msg) => (waiters.length ? waiters.shift()(msg) : queue.push(msg)));
+  return {
+    next: (what, ms = 2000) =>
+      withTimeout(queue.length ? Promise.resolve(queue.shift()) : new Promise((r) => waiters.push(r)), ms, what),
+  };
+}
+
+async function udpHandshake(sock, box, relay) {
   let port = relay.port;
   for (let hop = 0; hop < 2; hop++) {
-    const reply = await withTimeout(new Promise((res) => {
-      sock.once('message', res);
-      sock.send(hello(relay.token), port, relay.server);
-    }), 2000, 'HELLO_REPLY');
+    sock.send(hello(relay.token), port, relay.server);
+    const reply = await box.next('HELLO_REPLY');
     assert.equal(reply[0], 0xc2);
     if (reply[2] === 1) { port = reply.readUInt16BE(4); continue; }  // REDIRECT
     return { status: reply[2], dataPort: reply.readUInt16BE(4), sessionId: reply.subarray(8, 24).toString('hex') };
@@ -100,16 +110,17 @@ test('use:relay tokens from sudachi-room open a UDP session on sudachi-relay', a
     sockets.push({ close: () => { sa.close(); sb.close(); } });
     await new Promise((r) => sa.bind(0, '127.0.0.1', r));
     await new Promise((r) => sb.bind(0, '127.0.0.1', r));
-    const ra = await udpHandshake(sa, ua);
-    const rb = await udpHandshake(sb, ub);
+    const boxA = inbox(sa);
+    const boxB = inbox(sb);
+    const ra = await udpHandshake(sa, boxA, ua);
+    const rb = await udpHandshake(sb, boxB, ub);
     assert.equal(ra.status, 0);
     assert.equal(rb.status, 0);
     assert.equal(ra.sessionId, ua.sessionId);
-    const joined = await withTimeout(new Promise((r) => sa.once('message', r)), 2000, 'PEER_JOINED');
+    const joined = await boxA.next('PEER_JOINED');
     assert.deepEqual([...joined], [0xc6, 1, 0, 0]);
-    const got = withTimeout(new Promise((r) => sb.once('message', r)), 2000, 'DATA');
     sa.send(Buffer.from([0xc0, 0, 0, 0, 0x68, 0x69]), ra.dataPort, '127.0.0.1');
-    assert.deepEqual([...(await got)], [0xc0, 0, 0, 0, 0x68, 0x69]);
+    assert.deepEqual([...(await boxB.next('DATA'))], [0xc0, 0, 0, 0, 0x68, 0x69]);
   } finally {
     for (const s of sockets) s.close();
     room.proc.kill('SIGTERM');
