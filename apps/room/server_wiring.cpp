@@ -170,6 +170,7 @@ RoomServer::Parts::Parts(const RoomServerConfig& c)
           .relay_token_lifetime_ms = c.relay_token_lifetime_s * 1000,
           .server_version = SUDACHI_VERSION,
           .shared_state = !c.redis_url.empty(),
+          .relay_sessions = state.relay_sessions(),
       }),
       api(api::RoomHttpApi::Dependencies{
           .store = state.store(),

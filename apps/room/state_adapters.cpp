@@ -11,6 +11,7 @@
 #include "common/random_id.hpp"
 #include "storage/memory/memory_delivery.hpp"
 #include "storage/memory/memory_rate_limiter.hpp"
+#include "storage/memory/memory_relay_sessions.hpp"
 #include "storage/memory/memory_room_store.hpp"
 #include "storage/memory/static_relay_directory.hpp"
 #include "storage/redis/delivery_envelope.hpp"
@@ -19,6 +20,7 @@
 #include "storage/redis/redis_delivery.hpp"
 #include "storage/redis/redis_rate_limiter.hpp"
 #include "storage/redis/redis_relay_registry.hpp"
+#include "storage/redis/redis_relay_sessions.hpp"
 #include "storage/redis/redis_room_store.hpp"
 
 namespace sudachi::app {
@@ -112,6 +114,9 @@ void StateAdapters::open_embedded(const RoomServerConfig& config, const Clock& c
   connection_limiter_ = limiter(p.connection);
   guest_limiter_ = limiter(p.guest);
   relays_ = std::make_unique<storage::StaticRelayDirectory>(config.relays);
+  auto sessions = std::make_unique<storage::MemoryRelaySessions>(clock);
+  memory_relay_sessions_ = sessions.get();
+  relay_sessions_ = std::move(sessions);
 }
 
 void StateAdapters::open_redis(const RoomServerConfig& config, const Clock& clock) {
@@ -161,6 +166,9 @@ void StateAdapters::open_redis(const RoomServerConfig& config, const Clock& cloc
   } else {
     relays_ = std::make_unique<storage::StaticRelayDirectory>(config.relays);
   }
+  // Shared, so that the two peers' reports agree on one session whichever instance takes them.
+  relay_sessions_ = std::make_unique<rs::RedisRelaySessions>(
+      redis_, rs::RedisRelaySessionsOptions{config.redis_prefix});
 }
 
 void StateAdapters::start_presence_sweep(std::function<void(std::string)> on_gone) {
@@ -178,6 +186,7 @@ bool StateAdapters::healthy() const {
 
 void StateAdapters::maintenance() {
   for (const auto& limiter : memory_limiters_) limiter->sweep();
+  if (memory_relay_sessions_) memory_relay_sessions_->sweep();
   if (sweeper_) sweeper_->tick();
   if (metrics_) update_metrics();
 }

@@ -10,10 +10,12 @@
 #include "room/delivery.hpp"
 #include "room/rate_limiter.hpp"
 #include "room/relay_directory.hpp"
+#include "room/relay_sessions.hpp"
 #include "room/room_store.hpp"
 
 namespace sudachi::storage {
 class MemoryRateLimiter;
+class MemoryRelaySessions;
 namespace redis {
 class RedisClient;
 class RedisDelivery;
@@ -39,13 +41,14 @@ class StateAdapters {
   room::RateLimiter& connection_limiter() { return *connection_limiter_; }
   room::RateLimiter& guest_limiter() { return *guest_limiter_; }
   room::RelayDirectory& relays() { return *relays_; }
+  room::RelaySessions& relay_sessions() { return *relay_sessions_; }
 
   // With Redis: clients of dead instances that never came back are handed to `on_gone`
   // (the room service takes them out of their rooms). Call once, after the service exists.
   void start_presence_sweep(std::function<void(std::string)> on_gone);
   // State store and cross-instance delivery reachable (for /ready).
   bool healthy() const;
-  // Once a second: memory limiter sweeps, presence sweep, metrics.
+  // Once a second: memory limiter and relay session sweeps, presence sweep, metrics.
   void maintenance();
   // At shutdown, with the transport stopped: lets Redis callbacks still in flight (which call
   // back into the room service) finish before the service is destroyed. Bounded.
@@ -67,6 +70,8 @@ class StateAdapters {
   std::shared_ptr<room::RateLimiter> event_limiter_, relay_limiter_, connection_limiter_,
       guest_limiter_;
   std::unique_ptr<room::RelayDirectory> relays_;
+  std::unique_ptr<room::RelaySessions> relay_sessions_;
+  storage::MemoryRelaySessions* memory_relay_sessions_ = nullptr;  // relay_sessions_ when embedded
   std::unique_ptr<storage::redis::PresenceSweeper> sweeper_;
 
   struct Metrics;

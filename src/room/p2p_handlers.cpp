@@ -111,43 +111,68 @@ void RoomServiceImpl::p2p_failure(const Request& req, const json::value& payload
 
 void RoomServiceImpl::allocate_relay(const Request& req, const P2pReport& report,
                                      const RoomRecord& room) {
+  // The relay and session id are only a candidate: when the pair already has a live session
+  // (the peer reported the failure first, or this is a repeated report) the claim returns that
+  // one, and both peers get tokens for it again.
   deps_.relays.pick(room.region, [this, req, report, room_id = room.id](Result<RelayEndpoint> relay) {
     if (!relay) {
       deps_.metrics.relay_allocations.with({"no_relay"}).inc();
       return req.respond.fail(relay.error());
     }
-    auth::RelayTokenClaims claims;
-    if (RAND_bytes(claims.session_id.data(), static_cast<int>(claims.session_id.size())) != 1) {
+    RelaySessionRecord candidate;
+    if (RAND_bytes(candidate.session_id.data(), static_cast<int>(candidate.session_id.size())) != 1) {
       deps_.metrics.relay_allocations.with({"error"}).inc();
       return req.respond.fail(Error::make(ErrorCode::internal));
     }
-    claims.relay_id = relay->id;
-    claims.expires_at_ms = deps_.clock.unix_ms() + deps_.relay_token_lifetime_ms;
-
-    // One token per peer: slot 0 the requester, slot 1 its target. Neither can use the other's.
-    const std::string peers[2] = {req.who.client_id, report.target_client_id};
-    json::object bodies[2];
-    for (std::uint8_t slot = 0; slot < 2; ++slot) {
-      claims.client_id = peers[slot];
-      claims.slot = slot;
-      auto token = deps_.relay_keys.mint(claims);
-      if (!token) {
-        deps_.metrics.relay_allocations.with({"error"}).inc();
-        return req.respond.fail(token.error());
-      }
-      bodies[slot] = json::object{{"server", relay->host},
-                                  {"port", relay->udp_port},
-                                  {"tcpPort", relay->tcp_port},
-                                  {"protocol", "udp"},
-                                  {"sessionId", to_hex(claims.session_id)},
-                                  {"token", std::move(*token)},
-                                  {"expiresAt", claims.expires_at_ms}};
-    }
-    deps_.metrics.relay_allocations.with({"ok"}).inc();
-    deps_.store.record_p2p(room_id, P2pOutcome::relay, [](Result<Unit>) {});
-    deps_.delivery.to_client(report.target_client_id, event_frame("use:relay", bodies[1]));
-    req.respond.reply("use:relay", bodies[0]);
+    candidate.relay = std::move(*relay);
+    candidate.expires_at_ms = deps_.clock.unix_ms() + deps_.relay_token_lifetime_ms;
+    deps_.relay_sessions.claim(
+        RelaySessionKey{room_id, req.who.client_id, report.target_client_id}, std::move(candidate),
+        deps_.relay_token_lifetime_ms,
+        [this, req, report, room_id](Result<RelaySessionRecord> session) {
+          if (!session) {
+            deps_.metrics.relay_allocations.with({"error"}).inc();
+            return req.respond.fail(session.error());
+          }
+          send_relay(req, report, room_id, *session);
+        });
   });
+}
+
+void RoomServiceImpl::send_relay(const Request& req, const P2pReport& report,
+                                 const std::string& room_id, const RelaySessionRecord& session) {
+  auth::RelayTokenClaims claims;
+  claims.session_id = session.session_id;
+  claims.relay_id = session.relay.id;
+  claims.expires_at_ms = session.expires_at_ms;
+
+  // One token per peer, slots fixed by the pair (slot 0: the smaller client id), so that the
+  // mirrored report mints the same peer into the same slot. Neither can use the other's.
+  const bool requester_first = req.who.client_id < report.target_client_id;
+  const std::string peers[2] = {requester_first ? req.who.client_id : report.target_client_id,
+                                requester_first ? report.target_client_id : req.who.client_id};
+  json::object bodies[2];
+  for (std::uint8_t slot = 0; slot < 2; ++slot) {
+    claims.client_id = peers[slot];
+    claims.slot = slot;
+    auto token = deps_.relay_keys.mint(claims);
+    if (!token) {
+      deps_.metrics.relay_allocations.with({"error"}).inc();
+      return req.respond.fail(token.error());
+    }
+    bodies[slot] = json::object{{"server", session.relay.host},
+                                {"port", session.relay.udp_port},
+                                {"tcpPort", session.relay.tcp_port},
+                                {"protocol", "udp"},
+                                {"sessionId", to_hex(claims.session_id)},
+                                {"token", std::move(*token)},
+                                {"expiresAt", claims.expires_at_ms}};
+  }
+  deps_.metrics.relay_allocations.with({"ok"}).inc();
+  deps_.store.record_p2p(room_id, P2pOutcome::relay, [](Result<Unit>) {});
+  const int mine = requester_first ? 0 : 1;
+  deps_.delivery.to_client(report.target_client_id, event_frame("use:relay", bodies[1 - mine]));
+  req.respond.reply("use:relay", bodies[mine]);
 }
 
 void RoomServiceImpl::metrics_report(const Request& req, const json::value& payload) {

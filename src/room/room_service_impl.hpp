@@ -18,6 +18,7 @@
 #include "room/history_sink.hpp"
 #include "room/rate_limiter.hpp"
 #include "room/relay_directory.hpp"
+#include "room/relay_sessions.hpp"
 #include "room/responder.hpp"
 #include "room/room_metrics.hpp"
 #include "room/room_service.hpp"
@@ -56,6 +57,10 @@ class RoomServiceImpl final : public RoomService {
     // drain keep their seats and reconnect to another instance; the presence sweep evicts
     // those that never come back. Embedded, a drain ends the rooms' only home, so they leave.
     bool shared_state = false;
+    // The relay session of each peer pair, so that both peers' p2p:failure reports (usually
+    // sent at about the same time) end in one session. Declared last (a reference has no
+    // default): positional initialisers name it right after shared_state.
+    RelaySessions& relay_sessions;
   };
 
   explicit RoomServiceImpl(Dependencies deps);
@@ -118,6 +123,9 @@ class RoomServiceImpl final : public RoomService {
   void p2p_success(const Request& req, const boost::json::value& payload);
   void p2p_failure(const Request& req, const boost::json::value& payload);
   void allocate_relay(const Request& req, const P2pReport& report, const RoomRecord& room);
+  // Tells both peers of `report` about the session the pair claimed.
+  void send_relay(const Request& req, const P2pReport& report, const std::string& room_id,
+                  const RelaySessionRecord& session);
   void metrics_report(const Request& req, const boost::json::value& payload);
   // Runs `then` with the room when the requester and (if given) `target` are both members;
   // ROOM_NOT_FOUND / NOT_IN_ROOM to the requester otherwise.

@@ -131,6 +131,32 @@ describe('p2p signaling and relay fallback', () => {
     }
   });
 
+  ctx.test('p2p:failure: the mirrored report gives both peers the same session and slots', async (server) => {
+    const { a, b, room } = await roomWithTwo(server, 'mirror');
+    try {
+      const ack1 = await emitAck(a, 'p2p:failure', { roomId: room.id, targetClientId: b.guest.clientId });
+      assert.equal(ack1.success, true, JSON.stringify(ack1));
+      const a1 = await waitEvent(a, 'use:relay');
+      const b1 = await waitEvent(b, 'use:relay');
+      // The peer reports the same failure about us, as peers that failed to connect both do.
+      const ack2 = await emitAck(b, 'p2p:failure', { roomId: room.id, targetClientId: a.guest.clientId });
+      assert.equal(ack2.success, true, JSON.stringify(ack2));
+      const a2 = await waitEvent(a, 'use:relay');
+      const b2 = await waitEvent(b, 'use:relay');
+      for (const r of [a1, b1, a2, b2]) assert.equal(r.sessionId, a1.sessionId);
+      assert.equal(a2.expiresAt, a1.expiresAt);
+      const slotOf = (r) => decodeRelayToken(r.token, server.relaySecret).slot;
+      // Each peer keeps its slot (slot 0: the smaller client id).
+      const aSlot = a.guest.clientId < b.guest.clientId ? 0 : 1;
+      assert.equal(slotOf(a1), aSlot);
+      assert.equal(slotOf(a2), aSlot);
+      assert.equal(slotOf(b1), 1 - aSlot);
+      assert.equal(slotOf(b2), 1 - aSlot);
+    } finally {
+      closeAll(a, b);
+    }
+  });
+
   ctx.test('metrics:report is accepted; malformed reports are refused', async (server) => {
     const { a, b, room } = await roomWithTwo(server, 'rep');
     try {

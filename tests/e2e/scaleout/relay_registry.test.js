@@ -96,14 +96,24 @@ describe('scale-out: relay registry with real relays', { timeout: 300_000 }, () 
 
   it('allocations follow load; a silent relay and a draining one are not allocated', { timeout: 180_000 }, async () => {
     try {
-      const ga = await guest(cluster.rooms[0].url, 'ra');
-      const gb = await guest(cluster.rooms[1].url, 'rb');
-      const a = await connect(cluster.rooms[0].url, ga.token);
-      const b = await connect(cluster.rooms[1].url, gb.token);
-      sockets.push(a, b);
-      const created = await emitAck(a, 'room:create', roomPayload({ name: 'Relays' }));
+      // Twelve members, alternately on the two instances. A repeated p2p:failure for one pair
+      // returns that pair's session (docs/room-protocol.md), so every allocation below uses a
+      // pair of its own: 66 pairs, at most 54 used.
+      const members = [];
+      for (let m = 0; m < 12; m++) {
+        const url = cluster.rooms[m % 2].url;
+        const g = await guest(url, `r${m}`);
+        const s = await connect(url, g.token);
+        sockets.push(s);
+        members.push({ socket: s, clientId: g.clientId });
+      }
+      const created = await emitAck(members[0].socket, 'room:create', roomPayload({ name: 'Relays', maxPlayers: 12 }));
       const roomId = created.room.id;
-      assert.equal((await emitAck(b, 'room:join', { roomId })).success, true);
+      for (const m of members.slice(1)) assert.equal((await emitAck(m.socket, 'room:join', { roomId })).success, true);
+      const pairs = [];
+      for (let i = 0; i < members.length; i++) {
+        for (let j = i + 1; j < members.length; j++) pairs.push([members[i], members[j]]);
+      }
 
       const relayOf = (grant) => {
         const byPort = [relayA, relayB].find((r) => r.udp === grant.port);
@@ -113,9 +123,12 @@ describe('scale-out: relay registry with real relays', { timeout: 300_000 }, () 
         assert.equal(grant.tcpPort, byPort.tcp);
         return byPort.id;
       };
-      // One p2p:failure: both peers get use:relay for the same relay and session.
+      // One p2p:failure from a pair not used before: both peers get use:relay for the same
+      // relay and session.
       const allocate = async () => {
-        const ack = await emitAck(a, 'p2p:failure', { roomId, targetClientId: gb.clientId });
+        assert.ok(pairs.length > 0, 'out of member pairs');
+        const [{ socket: a }, { socket: b, clientId: target }] = pairs.shift();
+        const ack = await emitAck(a, 'p2p:failure', { roomId, targetClientId: target });
         assert.equal(ack.success, true, JSON.stringify(ack));
         const ua = await waitEvent(a, 'use:relay');
         const ub = await waitEvent(b, 'use:relay');

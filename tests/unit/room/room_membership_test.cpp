@@ -220,7 +220,8 @@ TEST_F(ServiceTest, DrainKeepsSeatsOnlyWhenStateIsShared) {
   // Shared state (Redis): a drained instance's clients reconnect elsewhere, still seated.
   RoomServiceImpl shared{RoomServiceImpl::Dependencies{
       store_, delivery_, history_, event_limiter_, relay_limiter_, relays_, keys_, metrics_, clock_,
-      [](std::function<void()> work) { work(); }, "eu", 30'000, "9.9.9", /*shared_state=*/true}};
+      [](std::function<void()> work) { work(); }, "eu", 30'000, "9.9.9", /*shared_state=*/true,
+      relay_sessions_}};
   shared.begin_drain();
   shared.on_disconnected(host.who, host.conn.get());
   EXPECT_TRUE(guest.conn->events().empty()) << guest.conn->dump();

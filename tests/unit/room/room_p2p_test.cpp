@@ -70,7 +70,8 @@ TEST_F(P2pTest, FailureGivesEachPeerItsOwnRelayToken) {
   EXPECT_EQ(mine.at("sessionId"), theirs.at("sessionId"));
   EXPECT_NE(mine.at("token"), theirs.at("token"));
 
-  // Slot 0 is the requester, slot 1 its target; each token names its own holder.
+  // Slot 0 is the smaller client id of the pair, slot 1 the other; each token names its own
+  // holder.
   auto verify = [&](const json::value& v) {
     return keys_.verify(v.at("token").as_string(), clock_.unix_ms(), kRelayId);
   };
@@ -81,9 +82,9 @@ TEST_F(P2pTest, FailureGivesEachPeerItsOwnRelayToken) {
   const auto& c0 = std::get<auth::RelayTokenClaims>(requester);
   const auto& c1 = std::get<auth::RelayTokenClaims>(target);
   EXPECT_EQ(c0.client_id, guest_.id());
-  EXPECT_EQ(c0.slot, 0);
+  EXPECT_EQ(c0.slot, guest_.id() < host_.id() ? 0 : 1);
   EXPECT_EQ(c1.client_id, host_.id());
-  EXPECT_EQ(c1.slot, 1);
+  EXPECT_EQ(c1.slot, 1 - c0.slot);
   EXPECT_EQ(c0.key_id, "k2");
   EXPECT_EQ(c0.relay_id, kRelayId);
   EXPECT_EQ(c0.session_id, c1.session_id);
@@ -92,6 +93,68 @@ TEST_F(P2pTest, FailureGivesEachPeerItsOwnRelayToken) {
   EXPECT_FALSE(std::holds_alternative<auth::RelayTokenClaims>(
       keys_.verify(mine.at("token").as_string(), clock_.unix_ms(), "relay-us-1")));
   EXPECT_EQ(metrics_.relay_allocations.with({"ok"}).value(), 1);
+}
+
+// Both peers usually report the failure about each other at about the same time: the second
+// report must point both at the session of the first, each peer in the same slot as before.
+TEST_F(P2pTest, MirroredFailureReportsShareOneSession) {
+  auto claims_of = [&](const json::value& v) {
+    auto verified = keys_.verify(v.at("token").as_string(), clock_.unix_ms(), kRelayId);
+    EXPECT_TRUE(std::holds_alternative<auth::RelayTokenClaims>(verified));
+    return std::holds_alternative<auth::RelayTokenClaims>(verified)
+               ? std::get<auth::RelayTokenClaims>(verified)
+               : auth::RelayTokenClaims{};
+  };
+  const std::uint8_t host_slot = host_.id() < guest_.id() ? 0 : 1;
+
+  EXPECT_EQ(error_code(call(host_, "p2p:failure", to(guest_))), "OK");
+  const json::value host_first = host_.conn->only("use:relay");
+  const json::value guest_first = guest_.conn->only("use:relay");
+  ASSERT_TRUE(host_first.is_object() && guest_first.is_object());
+  EXPECT_EQ(host_first.at("sessionId"), guest_first.at("sessionId"));
+  clear({&host_, &guest_});
+
+  clock_.advance_ms(50);
+  EXPECT_EQ(error_code(call(guest_, "p2p:failure", to(host_))), "OK");
+  const json::value host_second = host_.conn->only("use:relay");
+  const json::value guest_second = guest_.conn->only("use:relay");
+  ASSERT_TRUE(host_second.is_object() && guest_second.is_object());
+  for (const json::value* v : {&host_second, &guest_second}) {
+    EXPECT_EQ(v->at("sessionId"), host_first.at("sessionId"));
+    EXPECT_EQ(v->at("expiresAt"), host_first.at("expiresAt"));  // the session's, not a new one
+    EXPECT_EQ(v->at("server"), "relay.example.org");
+  }
+
+  for (const json::value* v : {&host_first, &host_second}) {
+    auto c = claims_of(*v);
+    EXPECT_EQ(c.client_id, host_.id());
+    EXPECT_EQ(c.slot, host_slot);
+    EXPECT_EQ(c.relay_id, kRelayId);
+    EXPECT_EQ(c.expires_at_ms, host_first.at("expiresAt").as_int64());
+  }
+  for (const json::value* v : {&guest_first, &guest_second}) {
+    auto c = claims_of(*v);
+    EXPECT_EQ(c.client_id, guest_.id());
+    EXPECT_EQ(c.slot, 1 - host_slot);
+  }
+  EXPECT_EQ(claims_of(host_second).session_id, claims_of(guest_first).session_id);
+  EXPECT_EQ(metrics_.relay_allocations.with({"ok"}).value(), 2);
+
+  // A pair with another member is another session.
+  TestClient third = connect("Peach");
+  join(third, room_id_);
+  clear({&host_, &guest_, &third});
+  EXPECT_EQ(error_code(call(third, "p2p:failure", to(host_))), "OK");
+  EXPECT_NE(third.conn->only("use:relay").at("sessionId"), host_first.at("sessionId"));
+
+  // Once the tokens' lifetime is over, a new report gets a new session.
+  clear({&host_, &guest_, &third});
+  clock_.advance_ms(60'000);
+  EXPECT_EQ(error_code(call(guest_, "p2p:failure", to(host_))), "OK");
+  const json::value later = guest_.conn->only("use:relay");
+  ASSERT_TRUE(later.is_object());
+  EXPECT_NE(later.at("sessionId"), host_first.at("sessionId"));
+  EXPECT_EQ(host_.conn->only("use:relay").at("sessionId"), later.at("sessionId"));
 }
 
 TEST_F(P2pTest, FailureOnlyBetweenMembers) {

@@ -253,7 +253,8 @@ TEST_F(ServiceTest, PasswordWorkRunsThroughOffload) {
   std::vector<std::function<void()>> queued;
   RoomServiceImpl deferred{RoomServiceImpl::Dependencies{
       store_, delivery_, history_, event_limiter_, relay_limiter_, relays_, keys_, metrics_, clock_,
-      [&](std::function<void()> work) { queued.push_back(std::move(work)); }, "eu", 30'000, "9.9.9"}};
+      [&](std::function<void()> work) { queued.push_back(std::move(work)); }, "eu", 30'000, "9.9.9",
+      false, relay_sessions_}};
   TestClient host = connect("Mario");
   TestClient guest = connect("Luigi");
   json::object payload = room_payload();
@@ -275,7 +276,8 @@ TEST_F(ServiceTest, PasswordChangedBetweenCheckAndJoinIsWrongPassword) {
   std::vector<std::function<void()>> queued;
   RoomServiceImpl deferred{RoomServiceImpl::Dependencies{
       store_, delivery_, history_, event_limiter_, relay_limiter_, relays_, keys_, metrics_, clock_,
-      [&](std::function<void()> work) { queued.push_back(std::move(work)); }, "eu", 30'000, "9.9.9"}};
+      [&](std::function<void()> work) { queued.push_back(std::move(work)); }, "eu", 30'000, "9.9.9",
+      false, relay_sessions_}};
   TestClient host = connect("Mario");
   TestClient guest = connect("Luigi");
   json::object payload = room_payload();

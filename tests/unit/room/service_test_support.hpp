@@ -22,6 +22,7 @@
 #include "room/room_service_impl.hpp"
 #include "storage/memory/memory_delivery.hpp"
 #include "storage/memory/memory_rate_limiter.hpp"
+#include "storage/memory/memory_relay_sessions.hpp"
 #include "storage/memory/memory_room_store.hpp"
 #include "storage/memory/static_relay_directory.hpp"
 
@@ -165,9 +166,10 @@ class ServiceTest : public ::testing::Test {
   metrics::Registry registry_;
   RoomMetrics metrics_{registry_};
   RecordingHistory history_;
+  storage::MemoryRelaySessions relay_sessions_{clock_};
   RoomServiceImpl service_{RoomServiceImpl::Dependencies{
       store_, delivery_, history_, event_limiter_, relay_limiter_, relays_, keys_, metrics_, clock_,
-      [](std::function<void()> work) { work(); }, "eu", 30'000, "9.9.9"}};
+      [](std::function<void()> work) { work(); }, "eu", 30'000, "9.9.9", false, relay_sessions_}};
   std::uint64_t next_ack_ = 1;
 
   TestClient connect(std::string username, std::string client_id = random_uuid_v4()) {
