@@ -6,13 +6,14 @@
 #include <memory>
 #include <thread>
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "auth/relay_token.hpp"
+#include "common/secret_file.hpp"
 #include "metrics/registry.hpp"
 #include "relay/backend/asio/admin_http.hpp"
 #include "relay/backend/asio/asio_relay.hpp"
@@ -20,14 +21,14 @@
 #include "relay/relay_metrics.hpp"
 #include "relay_options.hpp"
 #include "relay_registration.hpp"
-#include "common/secret_file.hpp"
 
 namespace {
 
 using namespace sudachi;
 
 void setup_logging(const std::string& level) {
-  auto logger = std::make_shared<spdlog::logger>("sudachi-relay", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("sudachi-relay",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", spdlog::pattern_time_type::utc);
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::info);
@@ -49,7 +50,9 @@ auth::RelayTokenKeyring make_keyring(const app::RelayOptions& o) {
   const LoadedSecret loaded = load_or_create_secret(o.relay_secrets, o.data_dir, "relay-secret");
   const std::string& text = loaded.secret;
   if (loaded.source == LoadedSecret::Source::generated) {
-    spdlog::warn("RELAY_SECRET not set: generated one in {}/relay-secret (give the room servers the same)", o.data_dir);
+    spdlog::warn(
+        "RELAY_SECRET not set: generated one in {}/relay-secret (give the room servers the same)",
+        o.data_dir);
   }
   auto secrets = auth::parse_relay_secrets(text);
   std::string active = secrets.begin()->first;  // the relay only verifies; any id will do
@@ -63,7 +66,8 @@ int run(const app::RelayOptions& o) {
   if (o.backend == "uring") {
     // Probed at start-up: a kernel or sandbox without io_uring is a configuration error.
     if (!relay::uring_backend::uring_available()) {
-      spdlog::error("--backend uring: io_uring is not available here (kernel, seccomp); use --backend asio");
+      spdlog::error(
+          "--backend uring: io_uring is not available here (kernel, seccomp); use --backend asio");
       return 2;
     }
     udp_io = relay::uring_backend::uring_udp_io(o.sqpoll);
@@ -85,11 +89,13 @@ int run(const app::RelayOptions& o) {
   boost::asio::io_context admin_context;
   relay::asio_backend::AdminHttp admin(
       admin_context, {.ready = [&draining] { return !draining.load(); },
-                      .metrics = [&] {
-                        relay_metrics.collect(backend.worker_stats(), backend.budget(), draining.load());
-                        if (registration) registration->collect();
-                        return registry.render();
-                      }});
+                      .metrics =
+                          [&] {
+                            relay_metrics.collect(backend.worker_stats(), backend.budget(),
+                                                  draining.load());
+                            if (registration) registration->collect();
+                            return registry.render();
+                          }});
   ports.admin = admin.bind(boost::asio::ip::make_address(o.relay.bind_address), o.relay.admin_port);
   admin.start();
 
@@ -105,9 +111,11 @@ int run(const app::RelayOptions& o) {
   std::thread admin_thread([&admin_context] { admin_context.run(); });
 
   if (!o.port_file.empty()) write_port_file(o.port_file, ports);
-  spdlog::info("sudachi-relay {} backend={} id={} region={} public={} udp={} tcp={} admin={} workers={}", SUDACHI_VERSION,
-               o.backend, o.relay.relay_id, o.relay.region, o.public_host.empty() ? "-" : o.public_host, ports.udp, ports.tcp,
-               ports.admin, o.relay.workers == 0 ? std::thread::hardware_concurrency() : o.relay.workers);
+  spdlog::info(
+      "sudachi-relay {} backend={} id={} region={} public={} udp={} tcp={} admin={} workers={}",
+      SUDACHI_VERSION, o.backend, o.relay.relay_id, o.relay.region,
+      o.public_host.empty() ? "-" : o.public_host, ports.udp, ports.tcp, ports.admin,
+      o.relay.workers == 0 ? std::thread::hardware_concurrency() : o.relay.workers);
 
   backend.wait();
   admin.close();

@@ -28,13 +28,16 @@ struct RelayRegistration::Impl {
   explicit Impl(metrics::Registry& r)
       : beats(r.counter("sudachi_relay_registry_heartbeats_total",
                         "Registrations (heartbeats) Redis accepted")),
-        redis_up(r.gauge("sudachi_relay_redis_up", "1 while the registry's Redis connection answers")),
-        registered_gauge(r.gauge("sudachi_relay_registered",
-                                 "1 while this relay heartbeats into the relay registry (0 once deregistered)")) {}
+        redis_up(
+            r.gauge("sudachi_relay_redis_up", "1 while the registry's Redis connection answers")),
+        registered_gauge(r.gauge(
+            "sudachi_relay_registered",
+            "1 while this relay heartbeats into the relay registry (0 once deregistered)")) {}
 };
 
 RelayRegistration::RelayRegistration(const RelayOptions& o, const relay::BoundPorts& ports,
-                                     std::function<std::int64_t()> active_sessions, metrics::Registry& registry)
+                                     std::function<std::int64_t()> active_sessions,
+                                     metrics::Registry& registry)
     : impl_(std::make_unique<Impl>(registry)) {
   auto redis_options = rs::parse_redis_url(o.redis_url);
   // The URL may hold a password: only the parser's message, which never repeats it.
@@ -42,7 +45,8 @@ RelayRegistration::RelayRegistration(const RelayOptions& o, const relay::BoundPo
   auto client = rs::RedisClient::connect(*redis_options);
   if (!client) throw std::runtime_error("Redis: " + client.error().message);
   impl_->client = std::move(*client);
-  if (!impl_->client->healthy()) spdlog::warn("Redis is not reachable yet; registering in the background");
+  if (!impl_->client->healthy())
+    spdlog::warn("Redis is not reachable yet; registering in the background");
 
   rs::RelayInfo info;
   info.id = o.relay.relay_id;
@@ -62,12 +66,16 @@ RelayRegistration::RelayRegistration(const RelayOptions& o, const relay::BoundPo
   }
   impl_->registered = true;
   impl_->registered_gauge.set(1);
-  spdlog::info("registering in the relay registry as {} ({}:{}/{} region {} capacity {}) every {} s, TTL {} s",
-               info.id, info.host, info.udp_port, info.tcp_port, info.region, info.capacity,
-               o.registry_interval_s, o.registry_ttl_s);
+  spdlog::info(
+      "registering in the relay registry as {} ({}:{}/{} region {} capacity {}) every {} s, TTL {} "
+      "s",
+      info.id, info.host, info.udp_port, info.tcp_port, info.region, info.capacity,
+      o.registry_interval_s, o.registry_ttl_s);
 }
 
-RelayRegistration::~RelayRegistration() { deregister(); }
+RelayRegistration::~RelayRegistration() {
+  deregister();
+}
 
 void RelayRegistration::deregister() {
   std::lock_guard lock(impl_->mutex);
@@ -81,7 +89,8 @@ void RelayRegistration::deregister() {
 void RelayRegistration::collect() {
   std::lock_guard lock(impl_->metrics_mutex);
   const std::uint64_t beats = impl_->heartbeat.beats();
-  if (beats > impl_->beats_reported) impl_->beats.inc(static_cast<double>(beats - impl_->beats_reported));
+  if (beats > impl_->beats_reported)
+    impl_->beats.inc(static_cast<double>(beats - impl_->beats_reported));
   impl_->beats_reported = beats;
   impl_->redis_up.set(impl_->client->healthy() ? 1 : 0);
 }

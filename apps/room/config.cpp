@@ -47,7 +47,8 @@ room::RelayEndpoint parse_relay(const std::string& text, const std::string& defa
     rest.resize(at);
   }
   auto colon = rest.rfind(':');
-  if (colon == std::string::npos || colon == 0) throw std::invalid_argument("relay needs host:port: " + text);
+  if (colon == std::string::npos || colon == 0)
+    throw std::invalid_argument("relay needs host:port: " + text);
   relay.host = rest.substr(0, colon);
   if (relay.host.size() > 2 && relay.host.front() == '[' && relay.host.back() == ']') {
     relay.host = relay.host.substr(1, relay.host.size() - 2);
@@ -60,7 +61,8 @@ room::RelayEndpoint parse_relay(const std::string& text, const std::string& defa
     relay.udp_port = relay.tcp_port = parse_port(ports, text);
   }
   if (relay.id.empty()) relay.id = relay.host + ":" + std::to_string(relay.udp_port);
-  if (relay.region.empty() || relay.id.size() > 64) throw std::invalid_argument("bad relay: " + text);
+  if (relay.region.empty() || relay.id.size() > 64)
+    throw std::invalid_argument("bad relay: " + text);
   return relay;
 }
 
@@ -70,9 +72,10 @@ std::optional<RoomServerConfig> parse_config(int argc, char** argv, int& exit_co
   std::string relays;
   bool no_rate_limits = false;
 
-  CLI::App app{"sudachi-room: lobby, rooms, P2P signaling and relay allocation for Sudachi "
-               "multiplayer (Socket.IO v5). Every option can also be set by the environment "
-               "variable named in brackets."};
+  CLI::App app{
+      "sudachi-room: lobby, rooms, P2P signaling and relay allocation for Sudachi "
+      "multiplayer (Socket.IO v5). Every option can also be set by the environment "
+      "variable named in brackets."};
   app.option_defaults()->always_capture_default();
   app.add_option("--host", t.host, "Address to listen on")->envname("HOST");
   app.add_option("--port", t.port, "HTTP and Socket.IO port (0 picks a free one)")->envname("PORT");
@@ -97,7 +100,8 @@ std::optional<RoomServerConfig> parse_config(int argc, char** argv, int& exit_co
   app.add_option("--database-url", c.database_url,
                  "sqlite:PATH (default: <data-dir>/sudachi.db) or postgres://...")
       ->envname("DATABASE_URL");
-  app.add_option("--redis-url", c.redis_url, "redis://host:port for shared state (default: in-process)")
+  app.add_option("--redis-url", c.redis_url,
+                 "redis://host:port for shared state (default: in-process)")
       ->envname("REDIS_URL");
   app.add_option("--redis-prefix", c.redis_prefix,
                  "Prefix of every Redis key and channel (e.g. sudachi:), to share a Redis")
@@ -109,8 +113,9 @@ std::optional<RoomServerConfig> parse_config(int argc, char** argv, int& exit_co
                  "With Redis: a killed instance's clients count as gone after this many seconds")
       ->envname("PRESENCE_TTL_S")
       ->check(CLI::Range(2, 3600));
-  app.add_flag("--relay-registry", c.relay_registry,
-               "Allocate relays registered in Redis (default when REDIS_URL is set and --relay is not)")
+  app.add_flag(
+         "--relay-registry", c.relay_registry,
+         "Allocate relays registered in Redis (default when REDIS_URL is set and --relay is not)")
       ->envname("RELAY_REGISTRY");
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
       ->envname("LOG_LEVEL")
@@ -155,7 +160,8 @@ std::optional<RoomServerConfig> parse_config(int argc, char** argv, int& exit_co
   app.add_option("--guest-rate-per-min", c.guest_rate_per_min, "Guest sign-ups per IP per minute")
       ->envname("GUEST_RATE_PER_MIN")
       ->check(CLI::Range(1, 1'000'000));
-  app.add_option("--relay-rate-per-min", c.relay_rate_per_min, "Relay allocations per client per minute")
+  app.add_option("--relay-rate-per-min", c.relay_rate_per_min,
+                 "Relay allocations per client per minute")
       ->envname("RELAY_RATE_PER_MIN")
       ->check(CLI::Range(1, 1'000'000));
   app.add_flag("--no-rate-limits", no_rate_limits, "Switch every rate limit off (load tests)")

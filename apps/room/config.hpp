@@ -15,21 +15,21 @@ struct RoomServerConfig {
   transport::TransportConfig transport;
   std::string port_file;
   std::string data_dir = "./sudachi-data";
-  std::string jwt_secret;      // empty: generated and kept in data_dir
-  std::string relay_secrets;   // "kid:secret,..." or one secret; empty: generated in data_dir
-  std::string relay_key_id;    // which key signs; default: the first listed
+  std::string jwt_secret;     // empty: generated and kept in data_dir
+  std::string relay_secrets;  // "kid:secret,..." or one secret; empty: generated in data_dir
+  std::string relay_key_id;   // which key signs; default: the first listed
   std::vector<room::RelayEndpoint> relays;
   std::string region = "local";
-  std::string database_url;    // empty or sqlite:PATH: embedded SQLite; postgres://: production
-  std::string redis_url;       // empty: in-process state
+  std::string database_url;  // empty or sqlite:PATH: embedded SQLite; postgres://: production
+  std::string redis_url;     // empty: in-process state
   // Scale-out (REDIS_URL set; docs/scaling.md).
-  std::string redis_prefix;    // prepended to every Redis key and channel
-  std::string instance_id;     // empty: <hostname>-<pid>-<random>
-  int presence_ttl_s = 15;     // a dead instance's clients count as gone after this
+  std::string redis_prefix;  // prepended to every Redis key and channel
+  std::string instance_id;   // empty: <hostname>-<pid>-<random>
+  int presence_ttl_s = 15;   // a dead instance's clients count as gone after this
   // Relays come from the Redis registry (relays register themselves) instead of --relay:
   // with --relay-registry, or by default when REDIS_URL is set and --relay/RELAYS is not.
   bool relay_registry = false;
-  bool relays_given = false;   // --relay / RELAYS was set explicitly
+  bool relays_given = false;  // --relay / RELAYS was set explicitly
   std::string log_level = "info";
   std::string log_format = "json";
   std::int64_t token_lifetime_s = 7 * 24 * 3600;

@@ -4,9 +4,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <spdlog/spdlog.h>
 
 #include "api/room_http_api.hpp"
 #include "auth/jwt.hpp"
@@ -37,7 +37,9 @@ std::unique_ptr<storage::HistoryBackend> open_history_backend(const RoomServerCo
   if (is_postgres_url(url)) {
     auto backend = storage::open_postgres_history(url);
     // The URL carries a password: it is never logged.
-    if (!backend) throw std::runtime_error("cannot open the PostgreSQL history database: " + backend.error().message);
+    if (!backend)
+      throw std::runtime_error("cannot open the PostgreSQL history database: " +
+                               backend.error().message);
     spdlog::info("history: PostgreSQL");
     return std::move(*backend);
   }
@@ -47,10 +49,13 @@ std::unique_ptr<storage::HistoryBackend> open_history_backend(const RoomServerCo
   } else if (url.rfind("sqlite:", 0) == 0) {
     path = url.substr(std::string_view("sqlite:").size());
   } else {
-    throw std::runtime_error("DATABASE_URL must be postgres://..., postgresql://... or sqlite:PATH");
+    throw std::runtime_error(
+        "DATABASE_URL must be postgres://..., postgresql://... or sqlite:PATH");
   }
   auto backend = storage::open_sqlite_history(path);
-  if (!backend) throw std::runtime_error("cannot open history database " + path + ": " + backend.error().message);
+  if (!backend)
+    throw std::runtime_error("cannot open history database " + path + ": " +
+                             backend.error().message);
   spdlog::info("history: SQLite file {}", path);
   return std::move(*backend);
 }
@@ -59,12 +64,14 @@ std::unique_ptr<storage::HistoryBackend> open_history_backend(const RoomServerCo
 // depend on the metrics library).
 struct HistoryMetrics {
   explicit HistoryMetrics(metrics::Registry& r)
-      : written(r.counter("sudachi_history_rows_written_total", "History rows committed to the database")),
+      : written(r.counter("sudachi_history_rows_written_total",
+                          "History rows committed to the database")),
         dropped(r.counter("sudachi_history_rows_dropped_total",
                           "History rows dropped: queue full, or still queued at shutdown")),
         rejected(r.counter("sudachi_history_rows_rejected_total",
                            "History rows the database refused as unstorable")),
-        failures(r.counter("sudachi_history_write_failures_total", "Failed history write attempts")),
+        failures(
+            r.counter("sudachi_history_write_failures_total", "Failed history write attempts")),
         depth(r.gauge("sudachi_history_queue_depth", "History rows waiting to be written")) {}
 
   void update(const storage::HistorySinkStats& s) {
@@ -120,25 +127,30 @@ namespace {
 
 auth::JwtSettings jwt_settings_for(const RoomServerConfig& config) {
   auth::JwtSettings s;
-  const LoadedSecret loaded = load_or_create_secret(config.jwt_secret, config.data_dir, "jwt-secret");
+  const LoadedSecret loaded =
+      load_or_create_secret(config.jwt_secret, config.data_dir, "jwt-secret");
   s.secret = loaded.secret;
   if (loaded.source == LoadedSecret::Source::generated) {
     spdlog::warn("JWT_SECRET not set: generated one in {}/jwt-secret", config.data_dir);
   } else if (loaded.source == LoadedSecret::Source::file) {
     spdlog::info("JWT_SECRET not set: using {}/jwt-secret", config.data_dir);
   }
-  if (s.secret.size() < 32) spdlog::warn("JWT_SECRET is shorter than 32 bytes; use a longer one in production");
+  if (s.secret.size() < 32)
+    spdlog::warn("JWT_SECRET is shorter than 32 bytes; use a longer one in production");
   return s;
 }
 
 auth::RelayTokenKeyring keyring_for(const RoomServerConfig& config) {
-  const LoadedSecret loaded = load_or_create_secret(config.relay_secrets, config.data_dir, "relay-secret");
+  const LoadedSecret loaded =
+      load_or_create_secret(config.relay_secrets, config.data_dir, "relay-secret");
   const std::string& text = loaded.secret;
-  if (loaded.source == LoadedSecret::Source::generated) spdlog::warn("RELAY_SECRET not set: generated one in {}/relay-secret (give the relay the same)",
-                              config.data_dir);
+  if (loaded.source == LoadedSecret::Source::generated)
+    spdlog::warn("RELAY_SECRET not set: generated one in {}/relay-secret (give the relay the same)",
+                 config.data_dir);
   auto secrets = auth::parse_relay_secrets(text);
   std::string active = config.relay_key_id.empty() ? secrets.begin()->first : config.relay_key_id;
-  if (!secrets.contains(active)) throw std::runtime_error("RELAY_KEY_ID '" + active + "' is not among the relay secrets");
+  if (!secrets.contains(active))
+    throw std::runtime_error("RELAY_KEY_ID '" + active + "' is not among the relay secrets");
   return auth::RelayTokenKeyring(std::move(secrets), std::move(active));
 }
 
@@ -165,7 +177,8 @@ RoomServer::Parts::Parts(const RoomServerConfig& c)
           .relay_keys = keyring,
           .metrics = room_metrics,
           .clock = clock,
-          .offload = [this](std::function<void()> work) { boost::asio::post(cpu_pool, std::move(work)); },
+          .offload =
+              [this](std::function<void()> work) { boost::asio::post(cpu_pool, std::move(work)); },
           .region = c.region,
           .relay_token_lifetime_ms = c.relay_token_lifetime_s * 1000,
           .server_version = SUDACHI_VERSION,
@@ -192,7 +205,8 @@ RoomServer::Parts::Parts(const RoomServerConfig& c)
                               .clock = clock,
                           }) {
   // Members whose instance died and who did not reconnect anywhere leave their rooms.
-  state.start_presence_sweep([this](std::string client_id) { service.evict_disconnected(client_id); });
+  state.start_presence_sweep(
+      [this](std::string client_id) { service.evict_disconnected(client_id); });
 }
 
 RoomServer::RoomServer(const RoomServerConfig& config) {
@@ -229,7 +243,8 @@ void RoomServer::drain_and_stop(std::chrono::seconds grace) {
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  if (p.server.sessions() > 0) spdlog::warn("drain grace over with {} sessions left", p.server.sessions());
+  if (p.server.sessions() > 0)
+    spdlog::warn("drain grace over with {} sessions left", p.server.sessions());
   p.server.stop();
   p.cpu_pool.join();
   p.state.quiesce();

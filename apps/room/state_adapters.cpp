@@ -66,8 +66,9 @@ struct StateAdapters::Metrics {
                                 "Cross-instance sends dropped because Redis was unavailable")),
         kicked(r.counter("sudachi_redis_delivery_replaced_total",
                          "Local connections replaced by a connection on another instance")),
-        evicted(r.counter("sudachi_presence_evicted_total",
-                          "Clients of dead instances taken out of their rooms by the presence sweep")),
+        evicted(
+            r.counter("sudachi_presence_evicted_total",
+                      "Clients of dead instances taken out of their rooms by the presence sweep")),
         redis_up(r.gauge("sudachi_redis_up", "1 while the Redis command connection answers")) {}
 
   static void advance(metrics::Counter& c, std::uint64_t& last, std::uint64_t now) {
@@ -136,7 +137,8 @@ void StateAdapters::open_redis(const RoomServerConfig& config, const Clock& cloc
   store_ = std::make_unique<rs::RedisRoomStore>(redis_, clock, store_options);
 
   rs::RedisDeliveryOptions delivery_options;
-  delivery_options.instance_id = config.instance_id.empty() ? default_instance_id() : config.instance_id;
+  delivery_options.instance_id =
+      config.instance_id.empty() ? default_instance_id() : config.instance_id;
   delivery_options.key_prefix = config.redis_prefix;
   delivery_options.presence_ttl = presence_ttl_;
   delivery_options.heartbeat_interval = presence_ttl_ / 3;

@@ -32,10 +32,14 @@ ApiResponse error_response(int status, const Error& error) {
 
 int http_status_for(ErrorCode code) {
   switch (code) {
-    case ErrorCode::invalid_request: return 400;
-    case ErrorCode::rate_limited: return 429;
-    case ErrorCode::unavailable: return 503;
-    default: return 500;
+    case ErrorCode::invalid_request:
+      return 400;
+    case ErrorCode::rate_limited:
+      return 429;
+    case ErrorCode::unavailable:
+      return 503;
+    default:
+      return 500;
   }
 }
 
@@ -46,14 +50,19 @@ json::value query_as_json(const ApiRequest& request) {
   json::object out;
   for (const auto& [key, value] : request.query) {
     if (key == "hasPassword" || key == "notFull") {
-      if (value == "true" || value == "1") out[key] = true;
-      else if (value == "false" || value == "0") out[key] = false;
-      else out[key] = value;
+      if (value == "true" || value == "1")
+        out[key] = true;
+      else if (value == "false" || value == "0")
+        out[key] = false;
+      else
+        out[key] = value;
     } else if (key == "offset" || key == "limit") {
       std::int64_t n = 0;
       auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (ec == std::errc() && ptr == value.data() + value.size()) out[key] = n;
-      else out[key] = value;
+      if (ec == std::errc() && ptr == value.data() + value.size())
+        out[key] = n;
+      else
+        out[key] = value;
     } else if (key == "gameId" || key == "region") {
       out[key] = value;
     }
@@ -75,13 +84,14 @@ bool RoomHttpApi::handle(ApiRequest request, ApiRespond respond) {
   } else if (path == "/ready" && get) {
     ready(respond);
   } else if (path == "/metrics" && get) {
-    respond(ApiResponse{200, "text/plain; version=0.0.4; charset=utf-8", deps_.metrics.render(), {}});
+    respond(
+        ApiResponse{200, "text/plain; version=0.0.4; charset=utf-8", deps_.metrics.render(), {}});
   } else if (path == "/api/v1/rooms" && get) {
     list_rooms(request, std::move(respond));
   } else if (path == "/api/v1/auth/guest" && request.method == "POST") {
     guest_sign_up(std::move(request), std::move(respond));
-  } else if (path == "/health" || path == "/ready" || path == "/metrics" || path == "/api/v1/rooms" ||
-             path == "/api/v1/auth/guest") {
+  } else if (path == "/health" || path == "/ready" || path == "/metrics" ||
+             path == "/api/v1/rooms" || path == "/api/v1/auth/guest") {
     respond(error_response(405, Error::make(ErrorCode::invalid_request, "Method not allowed")));
   } else {
     return false;
@@ -117,7 +127,8 @@ void RoomHttpApi::list_rooms(const ApiRequest& request, ApiRespond respond) {
     respond(error_response(400, filter.error()));
     return;
   }
-  deps_.store.list_rooms(std::move(*filter), [respond = std::move(respond)](Result<room::RoomPage> page) {
+  deps_.store.list_rooms(std::move(*filter), [respond =
+                                                  std::move(respond)](Result<room::RoomPage> page) {
     if (!page) {
       respond(error_response(http_status_for(page.error().code), page.error()));
       return;
@@ -131,16 +142,17 @@ void RoomHttpApi::list_rooms(const ApiRequest& request, ApiRespond respond) {
 
 void RoomHttpApi::guest_sign_up(ApiRequest request, ApiRespond respond) {
   std::string key = "guest:" + request.remote_ip;
-  deps_.guest_limiter.consume(std::move(key), [this, request = std::move(request),
-                                               respond = std::move(respond)](room::RateDecision d) mutable {
-    if (!d.allowed) {
-      Error error = Error::make(ErrorCode::rate_limited);
-      error.retry_after_seconds = d.retry_after_seconds;
-      respond(error_response(429, error));
-      return;
-    }
-    finish_sign_up(request, std::move(respond));
-  });
+  deps_.guest_limiter.consume(std::move(key),
+                              [this, request = std::move(request),
+                               respond = std::move(respond)](room::RateDecision d) mutable {
+                                if (!d.allowed) {
+                                  Error error = Error::make(ErrorCode::rate_limited);
+                                  error.retry_after_seconds = d.retry_after_seconds;
+                                  respond(error_response(429, error));
+                                  return;
+                                }
+                                finish_sign_up(request, std::move(respond));
+                              });
 }
 
 void RoomHttpApi::finish_sign_up(const ApiRequest& request, ApiRespond respond) {

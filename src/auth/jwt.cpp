@@ -41,9 +41,13 @@ struct CFree {
 };
 
 // json::string converts to boost::core::string_view, not to std::string_view.
-std::string_view view(const json::string& s) { return {s.data(), s.size()}; }
+std::string_view view(const json::string& s) {
+  return {s.data(), s.size()};
+}
 
-Error auth_error(std::string message) { return Error::make(ErrorCode::auth_failed, std::move(message)); }
+Error auth_error(std::string message) {
+  return Error::make(ErrorCode::auth_failed, std::move(message));
+}
 
 struct Segments {
   std::string_view header;
@@ -67,7 +71,8 @@ std::optional<json::object> decode_object(std::string_view segment) {
   const auto bytes = base64url_decode(segment);
   if (!bytes) return std::nullopt;
   boost::system::error_code ec;
-  json::value v = json::parse(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()), ec);
+  json::value v = json::parse(
+      std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()), ec);
   if (ec || !v.is_object()) return std::nullopt;
   return std::move(v.as_object());
 }
@@ -83,8 +88,9 @@ bool header_acceptable(const json::object& header) {
 
 bool signature_valid(const std::string& token, const std::string& secret) {
   jwt_t* raw = nullptr;
-  const int rc = jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>(secret.data()),
-                            static_cast<int>(secret.size()));
+  const int rc =
+      jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>(secret.data()),
+                 static_cast<int>(secret.size()));
   const JwtPtr decoded(raw);
   // Belt and braces: confirm libjwt verified with the algorithm we pinned.
   return rc == 0 && decoded && jwt_get_alg(decoded.get()) == JWT_ALG_HS256;
@@ -94,7 +100,8 @@ bool signature_valid(const std::string& token, const std::string& secret) {
 std::optional<std::int64_t> numeric_date(const json::value& v) {
   if (v.is_int64()) return v.as_int64();
   if (v.is_uint64()) {
-    if (v.as_uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+    if (v.as_uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      return std::nullopt;
     return static_cast<std::int64_t>(v.as_uint64());
   }
   if (v.is_double()) {
@@ -134,7 +141,8 @@ bool read_optional_string(const json::object& claims, std::string_view key, std:
   return true;
 }
 
-Status check_times(const json::object& claims, std::int64_t now, std::int64_t leeway, JwtClaims& out) {
+Status check_times(const json::object& claims, std::int64_t now, std::int64_t leeway,
+                   JwtClaims& out) {
   const auto* exp = claims.if_contains("exp");
   if (exp == nullptr) return auth_error("token has no exp");
   const auto expires = numeric_date(*exp);
@@ -158,13 +166,15 @@ Status check_identity(const json::object& claims, const JwtSettings& settings, J
   if (iss == nullptr || !iss->is_string() || view(iss->as_string()) != settings.issuer) {
     return auth_error("token issuer mismatch");
   }
-  if (!audience_matches(claims.if_contains("aud"), settings.audience)) return auth_error("token audience mismatch");
+  if (!audience_matches(claims.if_contains("aud"), settings.audience))
+    return auth_error("token audience mismatch");
   const auto* sub = claims.if_contains("sub");
   if (sub == nullptr || !sub->is_string() || !subject_acceptable(view(sub->as_string()))) {
     return auth_error("token sub missing or invalid");
   }
   out.sub = std::string(view(sub->as_string()));
-  if (!read_optional_string(claims, "name", out.name) || !read_optional_string(claims, "platform", out.platform) ||
+  if (!read_optional_string(claims, "name", out.name) ||
+      !read_optional_string(claims, "platform", out.platform) ||
       !read_optional_string(claims, "ver", out.version)) {
     return auth_error("token has a non-string name, platform or ver");
   }
@@ -178,35 +188,44 @@ void require_secret(const JwtSettings& settings) {
 
 }  // namespace
 
-JwtVerifier::JwtVerifier(JwtSettings settings) : settings_(std::move(settings)) { require_secret(settings_); }
+JwtVerifier::JwtVerifier(JwtSettings settings) : settings_(std::move(settings)) {
+  require_secret(settings_);
+}
 
 Result<JwtClaims> JwtVerifier::verify(std::string_view token, std::int64_t now_seconds) const {
   if (token.size() > kMaxTokenSize) return auth_error("token too long");
   const auto segments = split_token(token);
   if (!segments) return auth_error("token is not a JWS compact serialization");
   const auto header = decode_object(segments->header);
-  if (!header || !header_acceptable(*header)) return auth_error("token header refused (alg must be HS256)");
-  if (!signature_valid(std::string(token), settings_.secret)) return auth_error("token signature invalid");
+  if (!header || !header_acceptable(*header))
+    return auth_error("token header refused (alg must be HS256)");
+  if (!signature_valid(std::string(token), settings_.secret))
+    return auth_error("token signature invalid");
   // Claims are read only after the signature held.
   const auto payload = decode_object(segments->payload);
   if (!payload) return auth_error("token payload is not a JSON object");
   JwtClaims claims;
-  if (auto s = check_times(*payload, now_seconds, settings_.leeway_seconds, claims); !s) return std::move(s).error();
+  if (auto s = check_times(*payload, now_seconds, settings_.leeway_seconds, claims); !s)
+    return std::move(s).error();
   if (auto s = check_identity(*payload, settings_, claims); !s) return std::move(s).error();
   return claims;
 }
 
-JwtIssuer::JwtIssuer(JwtSettings settings) : settings_(std::move(settings)) { require_secret(settings_); }
+JwtIssuer::JwtIssuer(JwtSettings settings) : settings_(std::move(settings)) {
+  require_secret(settings_);
+}
 
 Result<std::string> JwtIssuer::issue(const JwtClaims& claims, std::int64_t now_seconds,
                                      std::int64_t lifetime_seconds) const {
   if (!subject_acceptable(claims.sub) || lifetime_seconds <= 0) {
-    return Error::make(ErrorCode::internal, "refusing to issue a token with an invalid sub or lifetime");
+    return Error::make(ErrorCode::internal,
+                       "refusing to issue a token with an invalid sub or lifetime");
   }
   jwt_t* raw = nullptr;
   if (jwt_new(&raw) != 0) return Error::make(ErrorCode::internal, "jwt_new failed");
   const JwtPtr jwt(raw);
-  int rc = jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(settings_.secret.data()),
+  int rc = jwt_set_alg(jwt.get(), JWT_ALG_HS256,
+                       reinterpret_cast<const unsigned char*>(settings_.secret.data()),
                        static_cast<int>(settings_.secret.size()));
   rc |= jwt_add_grant(jwt.get(), "iss", settings_.issuer.c_str());
   rc |= jwt_add_grant(jwt.get(), "aud", settings_.audience.c_str());

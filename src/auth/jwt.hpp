@@ -11,9 +11,9 @@ namespace sudachi::auth {
 // The claims the room server uses. `sub` is the client id.
 struct JwtClaims {
   std::string sub;
-  std::string name;      // optional "name" claim (guest username)
-  std::string platform;  // optional "platform" claim
-  std::string version;   // optional "ver" claim (Sudachi version)
+  std::string name;             // optional "name" claim (guest username)
+  std::string platform;         // optional "platform" claim
+  std::string version;          // optional "ver" claim (Sudachi version)
   std::int64_t issued_at = 0;   // seconds
   std::int64_t expires_at = 0;  // seconds
 };

@@ -32,9 +32,11 @@ constexpr std::size_t kMaxSalt = 64;
 
 using Bytes = std::vector<std::uint8_t>;
 
-std::optional<Bytes> derive(std::string_view password, std::span<const std::uint8_t> salt, int iterations) {
+std::optional<Bytes> derive(std::string_view password, std::span<const std::uint8_t> salt,
+                            int iterations) {
   // OpenSSL takes int lengths; nothing legitimate comes near that size.
-  if (password.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) return std::nullopt;
+  if (password.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    return std::nullopt;
   Bytes out(kHashSize);
   const int ok = PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), salt.data(),
                                    static_cast<int>(salt.size()), iterations, EVP_sha256(),
@@ -51,7 +53,8 @@ struct StoredHash {
 
 std::optional<int> parse_iterations(std::string_view text) {
   // Digits only: from_chars alone would accept a leading '-'.
-  if (text.empty() || text.size() > 7 || text.front() < '1' || text.front() > '9') return std::nullopt;
+  if (text.empty() || text.size() > 7 || text.front() < '1' || text.front() > '9')
+    return std::nullopt;
   int value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
@@ -75,7 +78,8 @@ std::optional<StoredHash> parse_stored(std::string_view stored) {
   auto salt = base64url_decode(parts[2]);
   auto hash = base64url_decode(parts[3]);
   if (!iterations || !salt || !hash) return std::nullopt;
-  if (salt->size() < kMinSalt || salt->size() > kMaxSalt || hash->size() != kHashSize) return std::nullopt;
+  if (salt->size() < kMinSalt || salt->size() > kMaxSalt || hash->size() != kHashSize)
+    return std::nullopt;
   out.iterations = *iterations;
   out.salt = std::move(*salt);
   out.hash = std::move(*hash);
@@ -91,11 +95,12 @@ std::string hash_password(std::string_view password, int iterations) {
   std::array<std::uint8_t, kSaltSize> salt{};
   // RAND_bytes fails only when the OS entropy source is broken; hashing with a guessable salt
   // would be worse than failing loudly.
-  if (RAND_bytes(salt.data(), static_cast<int>(salt.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+  if (RAND_bytes(salt.data(), static_cast<int>(salt.size())) != 1)
+    throw std::runtime_error("RAND_bytes failed");
   const auto hash = derive(password, salt, iterations);
   if (!hash) throw std::runtime_error("PKCS5_PBKDF2_HMAC failed");
-  return std::string(kScheme) + "$" + std::to_string(iterations) + "$" + base64url_encode(salt) + "$" +
-         base64url_encode(*hash);
+  return std::string(kScheme) + "$" + std::to_string(iterations) + "$" + base64url_encode(salt) +
+         "$" + base64url_encode(*hash);
 }
 
 bool verify_password(std::string_view password, std::string_view stored_hash) {

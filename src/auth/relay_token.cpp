@@ -27,14 +27,16 @@ constexpr std::size_t kMaxClientId = 64;
 constexpr std::size_t kMaxRelayId = 64;
 constexpr std::size_t kMinSecret = 16;
 // version, 3 length-prefixed strings, session id, slot, expiry, MAC.
-constexpr std::size_t kMaxBinary =
-    1 + (1 + kMaxKeyId) + kSessionIdSize + 1 + 8 + (1 + kMaxRelayId) + (1 + kMaxClientId) + kMacSize;
+constexpr std::size_t kMaxBinary = 1 + (1 + kMaxKeyId) + kSessionIdSize + 1 + 8 +
+                                   (1 + kMaxRelayId) + (1 + kMaxClientId) + kMacSize;
 // Refuse longer text before decoding anything: the relay sees tokens from unauthenticated peers.
 constexpr std::size_t kMaxText = (kMaxBinary * 4 + 2) / 3;
 
 using Mac = std::array<std::uint8_t, kMacSize>;
 
-bool in_range(std::size_t size, std::size_t max) { return size >= 1 && size <= max; }
+bool in_range(std::size_t size, std::size_t max) {
+  return size >= 1 && size <= max;
+}
 
 bool valid_key_id(std::string_view id) {
   if (!in_range(id.size(), kMaxKeyId)) return false;
@@ -122,7 +124,8 @@ std::optional<RelayTokenClaims> decode_body(std::span<const std::uint8_t> body) 
   if (!r.string(c.key_id, kMaxKeyId) || !valid_key_id(c.key_id)) return std::nullopt;
   if (!r.raw(c.session_id) || !r.u8(c.slot) || c.slot > 1) return std::nullopt;
   if (!r.i64be(c.expires_at_ms)) return std::nullopt;
-  if (!r.string(c.relay_id, kMaxRelayId) || !r.string(c.client_id, kMaxClientId)) return std::nullopt;
+  if (!r.string(c.relay_id, kMaxRelayId) || !r.string(c.client_id, kMaxClientId))
+    return std::nullopt;
   if (!r.at_end()) return std::nullopt;
   return c;
 }
@@ -131,8 +134,8 @@ Mac compute_mac(std::string_view secret, std::span<const std::uint8_t> data) {
   Mac mac{};
   unsigned int len = 0;
   // One-shot HMAC() keeps no state between calls, so concurrent verifications need no lock.
-  const unsigned char* ok = HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), data.data(),
-                                 data.size(), mac.data(), &len);
+  const unsigned char* ok = HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+                                 data.data(), data.size(), mac.data(), &len);
   if (ok == nullptr || len != kMacSize) throw std::runtime_error("HMAC-SHA256 failed");
   return mac;
 }
@@ -145,9 +148,11 @@ std::string_view trim(std::string_view s) {
 }
 
 void check_secret(std::string_view key_id, std::string_view secret) {
-  if (secret.empty()) throw std::invalid_argument("relay secret '" + std::string(key_id) + "' is empty");
+  if (secret.empty())
+    throw std::invalid_argument("relay secret '" + std::string(key_id) + "' is empty");
   if (secret.size() < kMinSecret) {
-    throw std::invalid_argument("relay secret '" + std::string(key_id) + "' is shorter than 16 bytes");
+    throw std::invalid_argument("relay secret '" + std::string(key_id) +
+                                "' is shorter than 16 bytes");
   }
 }
 
@@ -172,16 +177,22 @@ void add_secret(std::map<std::string, std::string>& out, std::string_view item) 
 
 std::string_view to_string(RelayTokenError error) noexcept {
   switch (error) {
-    case RelayTokenError::malformed: return "malformed";
-    case RelayTokenError::unknown_key: return "unknown_key";
-    case RelayTokenError::bad_signature: return "bad_signature";
-    case RelayTokenError::expired: return "expired";
-    case RelayTokenError::wrong_relay: return "wrong_relay";
+    case RelayTokenError::malformed:
+      return "malformed";
+    case RelayTokenError::unknown_key:
+      return "unknown_key";
+    case RelayTokenError::bad_signature:
+      return "bad_signature";
+    case RelayTokenError::expired:
+      return "expired";
+    case RelayTokenError::wrong_relay:
+      return "wrong_relay";
   }
   return "unknown";
 }
 
-RelayTokenKeyring::RelayTokenKeyring(std::map<std::string, std::string> secrets, std::string active_key_id)
+RelayTokenKeyring::RelayTokenKeyring(std::map<std::string, std::string> secrets,
+                                     std::string active_key_id)
     : secrets_(std::move(secrets)), active_key_id_(std::move(active_key_id)) {
   if (!secrets_.contains(active_key_id_)) {
     throw std::invalid_argument("active relay key id '" + active_key_id_ + "' has no secret");
@@ -194,16 +205,16 @@ RelayTokenKeyring::RelayTokenKeyring(std::map<std::string, std::string> secrets,
 
 Result<std::string> RelayTokenKeyring::mint(RelayTokenClaims claims) const {
   claims.key_id = active_key_id_;
-  if (!valid_claims(claims)) return Error::make(ErrorCode::internal, "relay token claims out of range");
+  if (!valid_claims(claims))
+    return Error::make(ErrorCode::internal, "relay token claims out of range");
   std::vector<std::uint8_t> bytes = encode_body(claims);
   const Mac mac = compute_mac(secrets_.at(active_key_id_), bytes);
   bytes.insert(bytes.end(), mac.begin(), mac.end());
   return base64url_encode(bytes);
 }
 
-std::variant<RelayTokenClaims, RelayTokenError> RelayTokenKeyring::verify(std::string_view token,
-                                                                          std::int64_t now_ms,
-                                                                          std::string_view this_relay_id) const {
+std::variant<RelayTokenClaims, RelayTokenError> RelayTokenKeyring::verify(
+    std::string_view token, std::int64_t now_ms, std::string_view this_relay_id) const {
   if (token.size() > kMaxText) return RelayTokenError::malformed;
   const auto bytes = base64url_decode(token);
   if (!bytes || bytes->size() <= kMacSize) return RelayTokenError::malformed;
@@ -222,7 +233,8 @@ std::variant<RelayTokenClaims, RelayTokenError> RelayTokenKeyring::verify(std::s
   }
   // Only signed claims are interpreted: expiry and relay id come after the MAC check.
   if (now_ms > claims->expires_at_ms) return RelayTokenError::expired;
-  if (!this_relay_id.empty() && claims->relay_id != this_relay_id) return RelayTokenError::wrong_relay;
+  if (!this_relay_id.empty() && claims->relay_id != this_relay_id)
+    return RelayTokenError::wrong_relay;
   return std::move(*claims);
 }
 

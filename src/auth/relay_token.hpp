@@ -14,17 +14,17 @@ namespace sudachi::auth {
 // What a relay token grants: one peer (`slot` 0 or 1) of one relay session on one relay,
 // until `expires_at_ms` (Unix ms: the latest moment the session may *start*).
 struct RelayTokenClaims {
-  std::string key_id;      // which secret signed it (rotation); 1..32 chars
+  std::string key_id;  // which secret signed it (rotation); 1..32 chars
   std::array<std::uint8_t, 16> session_id{};
-  std::string client_id;   // 1..64 chars
-  std::uint8_t slot = 0;   // 0 or 1
-  std::string relay_id;    // 1..64 chars
+  std::string client_id;  // 1..64 chars
+  std::uint8_t slot = 0;  // 0 or 1
+  std::string relay_id;   // 1..64 chars
   std::int64_t expires_at_ms = 0;
 };
 
 enum class RelayTokenError {
-  malformed,      // wrong length, version, field sizes, bad encoding
-  unknown_key,    // key id not in the keyring
+  malformed,    // wrong length, version, field sizes, bad encoding
+  unknown_key,  // key id not in the keyring
   bad_signature,
   expired,
   wrong_relay,
@@ -52,7 +52,8 @@ class RelayTokenKeyring {
   };
   // Checks format, key, signature, then expiry against now_ms, then that relay_id matches
   // `this_relay_id` (skipped when empty).
-  std::variant<RelayTokenClaims, RelayTokenError> verify(std::string_view token, std::int64_t now_ms,
+  std::variant<RelayTokenClaims, RelayTokenError> verify(std::string_view token,
+                                                         std::int64_t now_ms,
                                                          std::string_view this_relay_id) const;
 
   const std::string& active_key_id() const { return active_key_id_; }

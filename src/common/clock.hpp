@@ -26,7 +26,10 @@ class ManualClock final : public Clock {
   explicit ManualClock(std::int64_t start_unix_ms = 1'700'000'000'000) : unix_(start_unix_ms) {}
   std::int64_t unix_ms() const override { return unix_; }
   std::int64_t steady_ms() const override { return steady_; }
-  void advance_ms(std::int64_t ms) { unix_ += ms; steady_ += ms; }
+  void advance_ms(std::int64_t ms) {
+    unix_ += ms;
+    steady_ += ms;
+  }
 
  private:
   std::int64_t unix_;

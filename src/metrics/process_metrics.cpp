@@ -39,8 +39,10 @@ ProcessMetrics::ProcessMetrics(Registry& registry)
                                  "Start time of the process since the Unix epoch in seconds")),
       cpu_seconds_(registry.counter("process_cpu_seconds_total",
                                     "Total user and system CPU time spent in seconds")),
-      resident_bytes_(registry.gauge("process_resident_memory_bytes", "Resident memory size in bytes")),
-      virtual_bytes_(registry.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes")),
+      resident_bytes_(
+          registry.gauge("process_resident_memory_bytes", "Resident memory size in bytes")),
+      virtual_bytes_(
+          registry.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes")),
       open_fds_(registry.gauge("process_open_fds", "Number of open file descriptors")) {
   start_time_.set(now_unix_seconds());
   update();

@@ -42,12 +42,22 @@ void Counter::inc(double v) {
   atomic_add(value_, v);
 }
 
-double Counter::value() const { return value_.load(std::memory_order_relaxed); }
+double Counter::value() const {
+  return value_.load(std::memory_order_relaxed);
+}
 
-void Gauge::set(double v) { value_.store(v, std::memory_order_relaxed); }
-void Gauge::inc(double v) { atomic_add(value_, v); }
-void Gauge::dec(double v) { atomic_add(value_, -v); }
-double Gauge::value() const { return value_.load(std::memory_order_relaxed); }
+void Gauge::set(double v) {
+  value_.store(v, std::memory_order_relaxed);
+}
+void Gauge::inc(double v) {
+  atomic_add(value_, v);
+}
+void Gauge::dec(double v) {
+  atomic_add(value_, -v);
+}
+double Gauge::value() const {
+  return value_.load(std::memory_order_relaxed);
+}
 
 Histogram::Histogram(std::vector<double> upper_bounds)
     : bounds_(normalize_bounds(std::move(upper_bounds))),
@@ -58,7 +68,8 @@ void Histogram::observe(double v) {
   // bound and lands in +Inf, as in the Prometheus client libraries.
   std::size_t index = bounds_.size();
   if (!std::isnan(v)) {
-    index = static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
+    index = static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) -
+                                     bounds_.begin());
   }
   buckets_[index].fetch_add(1, std::memory_order_relaxed);
   atomic_add(sum_, v);
@@ -74,9 +85,13 @@ std::vector<std::uint64_t> Histogram::cumulative_counts() const {
   return out;
 }
 
-double Histogram::sum() const { return sum_.load(std::memory_order_relaxed); }
+double Histogram::sum() const {
+  return sum_.load(std::memory_order_relaxed);
+}
 
-std::uint64_t Histogram::count() const { return cumulative_counts().back(); }
+std::uint64_t Histogram::count() const {
+  return cumulative_counts().back();
+}
 
 // ---- families ----------------------------------------------------------------------------------
 
@@ -116,7 +131,8 @@ Metric& Family<Metric>::with(const std::vector<std::string>& label_values) {
   key.resize(impl_->label_names.size());
   std::lock_guard lock(impl_->mutex);
   auto it = impl_->children.find(key);
-  if (it == impl_->children.end()) it = impl_->children.emplace(std::move(key), impl_->make_child()).first;
+  if (it == impl_->children.end())
+    it = impl_->children.emplace(std::move(key), impl_->make_child()).first;
   return *it->second;
 }
 
@@ -131,7 +147,8 @@ namespace {
 using Labels = std::vector<std::string>;
 
 // {a="x",b="y"} plus an optional trailing `le`; nothing at all when there are no labels.
-void append_labels(std::string& out, const Labels& names, const Labels& values, const std::string* le = nullptr) {
+void append_labels(std::string& out, const Labels& names, const Labels& values,
+                   const std::string* le = nullptr) {
   if (names.empty() && le == nullptr) return;
   out += '{';
   for (std::size_t i = 0; i < names.size(); ++i) {
@@ -150,8 +167,9 @@ void append_labels(std::string& out, const Labels& names, const Labels& values, 
   out += '}';
 }
 
-void append_sample(std::string& out, std::string_view name, const Labels& names, const Labels& values,
-                   const std::string& value, const std::string* le = nullptr) {
+void append_sample(std::string& out, std::string_view name, const Labels& names,
+                   const Labels& values, const std::string& value,
+                   const std::string* le = nullptr) {
   out += name;
   append_labels(out, names, values, le);
   out += ' ';
@@ -160,14 +178,15 @@ void append_sample(std::string& out, std::string_view name, const Labels& names,
 }
 
 template <class Metric>
-void append_children(std::string& out, const std::string& name, const typename Family<Metric>::Impl& family) {
+void append_children(std::string& out, const std::string& name,
+                     const typename Family<Metric>::Impl& family) {
   for (const auto& [values, child] : family.snapshot()) {
     append_sample(out, name, family.label_names, values, text::format_number(child->value()));
   }
 }
 
-void append_histogram_child(std::string& out, const std::string& name, const Labels& names, const Labels& values,
-                            const Histogram& h) {
+void append_histogram_child(std::string& out, const std::string& name, const Labels& names,
+                            const Labels& values, const Histogram& h) {
   const auto counts = h.cumulative_counts();
   const auto& bounds = h.bounds();
   for (std::size_t i = 0; i < counts.size(); ++i) {
@@ -179,7 +198,8 @@ void append_histogram_child(std::string& out, const std::string& name, const Lab
 }
 
 template <>
-void append_children<Histogram>(std::string& out, const std::string& name, const Family<Histogram>::Impl& family) {
+void append_children<Histogram>(std::string& out, const std::string& name,
+                                const Family<Histogram>::Impl& family) {
   for (const auto& [values, child] : family.snapshot()) {
     append_histogram_child(out, name, family.label_names, values, *child);
   }
@@ -215,9 +235,10 @@ struct Registry::State {
   std::set<std::string> taken;  // every sample name in use, histogram suffixes included
 
   template <class Metric>
-  std::shared_ptr<typename Family<Metric>::Impl> add(const std::string& name, const std::string& help,
-                                                    std::vector<std::string> label_names,
-                                                    std::vector<double> bounds);
+  std::shared_ptr<typename Family<Metric>::Impl> add(const std::string& name,
+                                                     const std::string& help,
+                                                     std::vector<std::string> label_names,
+                                                     std::vector<double> bounds);
 };
 
 namespace {
@@ -225,7 +246,8 @@ namespace {
 void validate_label_names(const std::vector<std::string>& names, bool histogram) {
   std::set<std::string_view> seen;
   for (const auto& n : names) {
-    if (!text::valid_label_name(n)) throw std::invalid_argument("invalid metric label name '" + n + "'");
+    if (!text::valid_label_name(n))
+      throw std::invalid_argument("invalid metric label name '" + n + "'");
     if (histogram && n == "le") throw std::invalid_argument("'le' is reserved in histograms");
     if (!seen.insert(n).second) throw std::invalid_argument("label name '" + n + "' given twice");
   }
@@ -239,11 +261,12 @@ std::vector<std::string> sample_names(const std::string& name, bool histogram) {
 }  // namespace
 
 template <class Metric>
-std::shared_ptr<typename Family<Metric>::Impl> Registry::State::add(const std::string& name, const std::string& help,
-                                                                    std::vector<std::string> label_names,
-                                                                    std::vector<double> bounds) {
+std::shared_ptr<typename Family<Metric>::Impl> Registry::State::add(
+    const std::string& name, const std::string& help, std::vector<std::string> label_names,
+    std::vector<double> bounds) {
   constexpr bool histogram = std::is_same_v<Metric, Histogram>;
-  if (!text::valid_metric_name(name)) throw std::invalid_argument("invalid metric name '" + name + "'");
+  if (!text::valid_metric_name(name))
+    throw std::invalid_argument("invalid metric name '" + name + "'");
   validate_label_names(label_names, histogram);
   auto impl = std::make_shared<typename Family<Metric>::Impl>();
   impl->label_names = std::move(label_names);
@@ -270,7 +293,8 @@ Gauge& Registry::gauge(const std::string& name, const std::string& help) {
   return Family<Gauge>{state_->add<Gauge>(name, help, {}, {})}.with({});
 }
 
-Histogram& Registry::histogram(const std::string& name, const std::string& help, std::vector<double> bounds) {
+Histogram& Registry::histogram(const std::string& name, const std::string& help,
+                               std::vector<double> bounds) {
   return Family<Histogram>{state_->add<Histogram>(name, help, {}, std::move(bounds))}.with({});
 }
 
@@ -285,8 +309,10 @@ Family<Gauge> Registry::gauge_family(const std::string& name, const std::string&
 }
 
 Family<Histogram> Registry::histogram_family(const std::string& name, const std::string& help,
-                                             std::vector<std::string> label_names, std::vector<double> bounds) {
-  return Family<Histogram>{state_->add<Histogram>(name, help, std::move(label_names), std::move(bounds))};
+                                             std::vector<std::string> label_names,
+                                             std::vector<double> bounds) {
+  return Family<Histogram>{
+      state_->add<Histogram>(name, help, std::move(label_names), std::move(bounds))};
 }
 
 std::string Registry::render() const {

@@ -20,6 +20,7 @@ class Counter {
   // asserted in debug builds, ignored in release builds.
   void inc(double v = 1.0);
   double value() const;
+
  private:
   std::atomic<double> value_{0};
 };
@@ -30,6 +31,7 @@ class Gauge {
   void inc(double v = 1.0);
   void dec(double v = 1.0);
   double value() const;
+
  private:
   std::atomic<double> value_{0};
 };
@@ -45,6 +47,7 @@ class Histogram {
   double sum() const;
   std::uint64_t count() const;
   const std::vector<double>& bounds() const { return bounds_; }
+
  private:
   std::vector<double> bounds_;
   // Non-cumulative, size bounds+1. The count is their sum (no separate counter), so a scrape
@@ -78,13 +81,15 @@ class Registry {
   // Registration is start-up work: a duplicate or invalid name throws std::invalid_argument.
   Counter& counter(const std::string& name, const std::string& help);
   Gauge& gauge(const std::string& name, const std::string& help);
-  Histogram& histogram(const std::string& name, const std::string& help, std::vector<double> bounds);
+  Histogram& histogram(const std::string& name, const std::string& help,
+                       std::vector<double> bounds);
   Family<Counter> counter_family(const std::string& name, const std::string& help,
                                  std::vector<std::string> label_names);
   Family<Gauge> gauge_family(const std::string& name, const std::string& help,
                              std::vector<std::string> label_names);
   Family<Histogram> histogram_family(const std::string& name, const std::string& help,
-                                     std::vector<std::string> label_names, std::vector<double> bounds);
+                                     std::vector<std::string> label_names,
+                                     std::vector<double> bounds);
 
   // Prometheus text exposition (Content-Type: text/plain; version=0.0.4), label values escaped.
   std::string render() const;

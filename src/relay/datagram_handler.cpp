@@ -19,10 +19,12 @@ DatagramHandler::DatagramHandler(WorkerIdentity identity, const auth::RelayToken
       limiter_(limiter),
       stats_(stats),
       draining_(draining),
-      idle_timeout_s_(static_cast<std::uint16_t>(std::min<std::int64_t>(table.limits().idle_timeout_ms / 1000, 65535))) {}
+      idle_timeout_s_(static_cast<std::uint16_t>(
+          std::min<std::int64_t>(table.limits().idle_timeout_ms / 1000, 65535))) {}
 
 void DatagramHandler::on_datagram(std::span<std::uint8_t> d, bool truncated, const Endpoint& from,
-                                  std::int64_t now_ms, std::int64_t now_unix_ms, Scratch scratch, Actions& out) {
+                                  std::int64_t now_ms, std::int64_t now_unix_ms, Scratch scratch,
+                                  Actions& out) {
   stats_.packet(Transport::udp, Direction::in, d.size());
   if (truncated || d.size() > wire::kMaxDatagram) return stats_.drop(Drop::oversized);
   if (d.empty()) return stats_.drop(Drop::truncated);
@@ -32,15 +34,21 @@ void DatagramHandler::on_datagram(std::span<std::uint8_t> d, bool truncated, con
   }
   if (d.size() < wire::kHeaderSize) return stats_.drop(Drop::truncated);
   switch (static_cast<Type>(d[0])) {
-    case Type::data: return on_data(d, from, now_ms, out);
-    case Type::hello: return on_hello(d, from, now_ms, now_unix_ms, scratch, out);
-    case Type::keepalive: return on_keepalive(d, from, now_ms, out);
-    case Type::bye: return on_bye(from, scratch, out);
-    default: return stats_.drop(Drop::unknown_type);
+    case Type::data:
+      return on_data(d, from, now_ms, out);
+    case Type::hello:
+      return on_hello(d, from, now_ms, now_unix_ms, scratch, out);
+    case Type::keepalive:
+      return on_keepalive(d, from, now_ms, out);
+    case Type::bye:
+      return on_bye(from, scratch, out);
+    default:
+      return stats_.drop(Drop::unknown_type);
   }
 }
 
-void DatagramHandler::on_data(std::span<std::uint8_t> d, const Endpoint& from, std::int64_t now_ms, Actions& out) {
+void DatagramHandler::on_data(std::span<std::uint8_t> d, const Endpoint& from, std::int64_t now_ms,
+                              Actions& out) {
   const auto peer = table_.find(from);
   if (peer.session == nullptr) return stats_.drop(Drop::unbound_source);
   Session& s = *peer.session;
@@ -50,13 +58,14 @@ void DatagramHandler::on_data(std::span<std::uint8_t> d, const Endpoint& from, s
   mine.bytes += d.size();
   const Slot& other = s.slots[1 - peer.slot];
   if (!other.bound) return stats_.drop(Drop::no_peer);
-  if (!s.bandwidth.try_consume(static_cast<double>(d.size()), now_ms)) return stats_.drop(Drop::bandwidth);
+  if (!s.bandwidth.try_consume(static_cast<double>(d.size()), now_ms))
+    return stats_.drop(Drop::bandwidth);
   stats_.relayed_bytes.add(d.size());
   out.add(other.endpoint, d.data(), d.size());  // forwarded unchanged, header included
 }
 
-void DatagramHandler::on_keepalive(std::span<std::uint8_t> d, const Endpoint& from, std::int64_t now_ms,
-                                   Actions& out) {
+void DatagramHandler::on_keepalive(std::span<std::uint8_t> d, const Endpoint& from,
+                                   std::int64_t now_ms, Actions& out) {
   if (d.size() > wire::kMaxKeepalive) return stats_.drop(Drop::oversized);
   const auto peer = table_.find(from);
   if (peer.session == nullptr) return stats_.drop(Drop::unbound_source);
@@ -71,14 +80,16 @@ void DatagramHandler::on_bye(const Endpoint& from, Scratch scratch, Actions& out
   Session& s = *peer.session;
   const Slot& other = s.slots[1 - peer.slot];
   if (other.bound) {
-    wire::encode_event(scratch.first<wire::kEventSize>(), wire::Event::session_closed, wire::CloseReason::peer_bye);
+    wire::encode_event(scratch.first<wire::kEventSize>(), wire::Event::session_closed,
+                       wire::CloseReason::peer_bye);
     out.add(other.endpoint, scratch.data(), wire::kEventSize);
   }
   stats_.closed(SessionEnd::peer_bye);
   table_.close(s);
 }
 
-void DatagramHandler::reply(wire::HelloReply& r, const Endpoint& to, Scratch scratch, Actions& out) {
+void DatagramHandler::reply(wire::HelloReply& r, const Endpoint& to, Scratch scratch,
+                            Actions& out) {
   r.idle_timeout_s = idle_timeout_s_;
   wire::encode_hello_reply(scratch.first<wire::kHelloReplySize>(), r);
   stats_.handshake(Transport::udp, r.status);
@@ -98,11 +109,14 @@ void DatagramHandler::on_hello(std::span<std::uint8_t> d, const Endpoint& from, 
   }
   wire::Hello hello;
   switch (wire::parse_hello(d, hello)) {
-    case wire::HelloParse::ok: break;
+    case wire::HelloParse::ok:
+      break;
     case wire::HelloParse::unsupported_version:
       r.status = Status::unsupported_version;
       return reply(r, from, scratch, out);
-    default: r.status = Status::malformed; return reply(r, from, scratch, out);
+    default:
+      r.status = Status::malformed;
+      return reply(r, from, scratch, out);
   }
   TokenCheck token = check_token(keyring_, hello.token, now_unix_ms, identity_.relay_id);
   if (token.status != Status::ok) {
@@ -151,8 +165,8 @@ void DatagramHandler::on_hello(std::span<std::uint8_t> d, const Endpoint& from, 
   }
 }
 
-void DatagramHandler::on_stun(std::span<std::uint8_t> d, const Endpoint& from, std::int64_t now_ms, Scratch scratch,
-                              Actions& out) {
+void DatagramHandler::on_stun(std::span<std::uint8_t> d, const Endpoint& from, std::int64_t now_ms,
+                              Scratch scratch, Actions& out) {
   stun::BindingRequest request;
   if (stun::parse_binding_request(d, request) != stun::Parse::binding_request) {
     return stats_.stun_result(StunResult::malformed);

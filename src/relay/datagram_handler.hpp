@@ -40,16 +40,19 @@ class DatagramHandler {
   struct Actions {
     std::array<UdpSend, 2> sends;
     std::size_t count = 0;
-    void add(const Endpoint& to, const std::uint8_t* data, std::size_t size) { sends[count++] = {to, data, size}; }
+    void add(const Endpoint& to, const std::uint8_t* data, std::size_t size) {
+      sends[count++] = {to, data, size};
+    }
   };
 
-  DatagramHandler(WorkerIdentity identity, const auth::RelayTokenKeyring& keyring, SessionTable& table,
-                  IpRateLimiter& limiter, WorkerStats& stats, const std::atomic<bool>& draining);
+  DatagramHandler(WorkerIdentity identity, const auth::RelayTokenKeyring& keyring,
+                  SessionTable& table, IpRateLimiter& limiter, WorkerStats& stats,
+                  const std::atomic<bool>& draining);
 
   // `datagram` is the received bytes (forwarded in place, so it must stay valid until sent);
   // `truncated` says the kernel cut it (MSG_TRUNC). Replies are composed in `scratch`.
-  void on_datagram(std::span<std::uint8_t> datagram, bool truncated, const Endpoint& from, std::int64_t now_ms,
-                   std::int64_t now_unix_ms, Scratch scratch, Actions& out);
+  void on_datagram(std::span<std::uint8_t> datagram, bool truncated, const Endpoint& from,
+                   std::int64_t now_ms, std::int64_t now_unix_ms, Scratch scratch, Actions& out);
 
   // Tells each bound UDP peer of a closing session (EVENT SESSION_CLOSED) through `send`.
   template <class SendFn>
@@ -65,11 +68,13 @@ class DatagramHandler {
   std::uint16_t my_port() const { return identity_.udp_ports[identity_.index]; }
 
  private:
-  void on_hello(std::span<std::uint8_t> d, const Endpoint& from, std::int64_t now_ms, std::int64_t now_unix_ms,
-                Scratch scratch, Actions& out);
-  void on_stun(std::span<std::uint8_t> d, const Endpoint& from, std::int64_t now_ms, Scratch scratch, Actions& out);
+  void on_hello(std::span<std::uint8_t> d, const Endpoint& from, std::int64_t now_ms,
+                std::int64_t now_unix_ms, Scratch scratch, Actions& out);
+  void on_stun(std::span<std::uint8_t> d, const Endpoint& from, std::int64_t now_ms,
+               Scratch scratch, Actions& out);
   void on_data(std::span<std::uint8_t> d, const Endpoint& from, std::int64_t now_ms, Actions& out);
-  void on_keepalive(std::span<std::uint8_t> d, const Endpoint& from, std::int64_t now_ms, Actions& out);
+  void on_keepalive(std::span<std::uint8_t> d, const Endpoint& from, std::int64_t now_ms,
+                    Actions& out);
   void on_bye(const Endpoint& from, Scratch scratch, Actions& out);
   void reply(wire::HelloReply& r, const Endpoint& to, Scratch scratch, Actions& out);
 

@@ -12,8 +12,8 @@
 namespace sudachi::relay {
 
 struct Endpoint {
-  std::uint8_t family = 0;  // 4 or 6; 0 = none
-  std::uint16_t port = 0;   // host order
+  std::uint8_t family = 0;              // 4 or 6; 0 = none
+  std::uint16_t port = 0;               // host order
   std::array<std::uint8_t, 16> addr{};  // IPv4 in the first 4 bytes, the rest zero
 
   bool operator==(const Endpoint&) const = default;

@@ -15,7 +15,7 @@ IpRateLimiter::IpRateLimiter(double rate_per_s, double burst, std::size_t capaci
 bool IpRateLimiter::allow(const Endpoint& source, std::int64_t now_ms) {
   if (rate_ <= 0) return true;
   const Endpoint ip = source.ip_only();
-  const std::size_t home = EndpointHash{}(ip) & mask_;
+  const std::size_t home = EndpointHash{}(ip)&mask_;
   Entry* victim = nullptr;
   for (std::size_t i = 0; i < kProbe; ++i) {
     Entry& e = entries_[(home + i) & mask_];

@@ -13,10 +13,10 @@ namespace sudachi::relay {
 // What a back end needs to run a relay; apps/relay fills it from flags and the environment.
 struct RelayConfig {
   std::string bind_address = "0.0.0.0";
-  std::uint16_t udp_port = 3478;    // main UDP port; workers 1..N-1 use the next ports (0: ephemeral)
+  std::uint16_t udp_port = 3478;  // main UDP port; workers 1..N-1 use the next ports (0: ephemeral)
   std::uint16_t tcp_port = 3478;
   std::uint16_t admin_port = 9478;
-  std::size_t workers = 0;          // 0: one per core
+  std::size_t workers = 0;  // 0: one per core
   std::int64_t max_sessions = 10'000;
   SessionLimits limits;
   double handshake_rate_per_s = 20;  // per source IP and relay port; 0: unlimited

@@ -9,21 +9,26 @@ constexpr const char* kDirections[] = {"in", "out"};
 }  // namespace
 
 RelayMetrics::RelayMetrics(metrics::Registry& registry, const std::string& region)
-    : active_(registry.gauge("sudachi_relay_sessions_active", "Relay sessions open (waiting or paired)")),
-      draining_(registry.gauge("sudachi_relay_draining", "1 while the relay drains after SIGTERM")) {
-  auto bandwidth = registry.counter_family("relay_bandwidth_bytes_total", "Bytes forwarded between peers",
-                                           {"server_region"});
-  bindings_.push_back({&bandwidth.with({region}), [](const WorkerStats& w) { return w.relayed_bytes.get(); }});
+    : active_(registry.gauge("sudachi_relay_sessions_active",
+                             "Relay sessions open (waiting or paired)")),
+      draining_(
+          registry.gauge("sudachi_relay_draining", "1 while the relay drains after SIGTERM")) {
+  auto bandwidth = registry.counter_family("relay_bandwidth_bytes_total",
+                                           "Bytes forwarded between peers", {"server_region"});
+  bindings_.push_back(
+      {&bandwidth.with({region}), [](const WorkerStats& w) { return w.relayed_bytes.get(); }});
 
-  auto sessions = registry.counter_family("sudachi_relay_sessions_total", "Relay sessions opened", {"protocol"});
-  auto packets = registry.counter_family("sudachi_relay_packets_total", "UDP datagrams received and sent",
-                                         {"protocol", "direction"});
+  auto sessions = registry.counter_family("sudachi_relay_sessions_total", "Relay sessions opened",
+                                          {"protocol"});
+  auto packets = registry.counter_family(
+      "sudachi_relay_packets_total", "UDP datagrams received and sent", {"protocol", "direction"});
   auto bytes = registry.counter_family("sudachi_relay_bytes_total", "Bytes received and sent",
                                        {"protocol", "direction"});
   auto handshakes = registry.counter_family("sudachi_relay_handshakes_total", "Handshake results",
                                             {"protocol", "status"});
   for (std::size_t t = 0; t < 2; ++t) {
-    bindings_.push_back({&sessions.with({kProtocols[t]}), [t](const WorkerStats& w) { return w.sessions_opened[t].get(); }});
+    bindings_.push_back({&sessions.with({kProtocols[t]}),
+                         [t](const WorkerStats& w) { return w.sessions_opened[t].get(); }});
     for (std::size_t d = 0; d < 2; ++d) {
       if (t == 0) {  // TCP moves a stream: no packet count
         bindings_.push_back({&packets.with({kProtocols[t], kDirections[d]}),
@@ -39,24 +44,28 @@ RelayMetrics::RelayMetrics(metrics::Registry& registry, const std::string& regio
     }
   }
 
-  auto drops = registry.counter_family("sudachi_relay_dropped_total", "UDP datagrams dropped", {"reason"});
+  auto drops =
+      registry.counter_family("sudachi_relay_dropped_total", "UDP datagrams dropped", {"reason"});
   for (std::size_t i = 0; i < static_cast<std::size_t>(Drop::count_); ++i) {
     bindings_.push_back({&drops.with({std::string(to_string(static_cast<Drop>(i)))}),
                          [i](const WorkerStats& w) { return w.drops[i].get(); }});
   }
-  auto stun = registry.counter_family("sudachi_relay_stun_requests_total", "STUN Binding requests", {"result"});
+  auto stun = registry.counter_family("sudachi_relay_stun_requests_total", "STUN Binding requests",
+                                      {"result"});
   for (std::size_t i = 0; i < static_cast<std::size_t>(StunResult::count_); ++i) {
     bindings_.push_back({&stun.with({std::string(to_string(static_cast<StunResult>(i)))}),
                          [i](const WorkerStats& w) { return w.stun[i].get(); }});
   }
-  auto closed = registry.counter_family("sudachi_relay_sessions_closed_total", "Relay sessions closed", {"reason"});
+  auto closed = registry.counter_family("sudachi_relay_sessions_closed_total",
+                                        "Relay sessions closed", {"reason"});
   for (std::size_t i = 0; i < static_cast<std::size_t>(SessionEnd::count_); ++i) {
     bindings_.push_back({&closed.with({std::string(to_string(static_cast<SessionEnd>(i)))}),
                          [i](const WorkerStats& w) { return w.sessions_closed[i].get(); }});
   }
 }
 
-void RelayMetrics::collect(std::span<const WorkerStats* const> workers, const SessionBudget& budget, bool draining) {
+void RelayMetrics::collect(std::span<const WorkerStats* const> workers, const SessionBudget& budget,
+                           bool draining) {
   std::lock_guard lock(mutex_);
   for (Binding& b : bindings_) {
     std::uint64_t total = 0;

@@ -17,8 +17,8 @@ namespace sudachi::relay {
 // WorkerStats; collect() folds what they counted since the last scrape into the registry, so
 // the per-packet path never touches a shared atomic.
 //
-//   relay_bandwidth_bytes_total{server_region}            bytes forwarded to peers (the spec's name)
-//   sudachi_relay_sessions_active                         gauge
+//   relay_bandwidth_bytes_total{server_region}            bytes forwarded to peers (the spec's
+//   name) sudachi_relay_sessions_active                         gauge
 //   sudachi_relay_sessions_total{protocol}                sessions opened
 //   sudachi_relay_sessions_closed_total{reason}
 //   sudachi_relay_packets_total{protocol,direction}       UDP datagrams in/out
@@ -31,7 +31,8 @@ class RelayMetrics {
  public:
   RelayMetrics(metrics::Registry& registry, const std::string& region);
 
-  void collect(std::span<const WorkerStats* const> workers, const SessionBudget& budget, bool draining);
+  void collect(std::span<const WorkerStats* const> workers, const SessionBudget& budget,
+               bool draining);
 
  private:
   struct Binding {

@@ -9,7 +9,8 @@ namespace sudachi::relay {
 
 using wire::Status;
 
-SessionTable::SessionTable(SessionLimits limits, SessionBudget& budget) : limits_(limits), budget_(budget) {}
+SessionTable::SessionTable(SessionLimits limits, SessionBudget& budget)
+    : limits_(limits), budget_(budget) {}
 
 SessionTable::~SessionTable() {
   for (std::size_t i = 0; i < sessions_.size(); ++i) budget_.release();

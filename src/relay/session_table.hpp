@@ -50,11 +50,11 @@ class SessionBudget {
 
 struct Slot {
   bool bound = false;
-  Endpoint endpoint;              // UDP: the only address accepted from, and sent to
-  std::uint64_t rebind_key = 0;   // UDP: proves a re-binding HELLO comes from this peer
-  std::string client_id;          // from the token: a third peer has another one
-  void* tcp = nullptr;            // TCP: the back end's connection, opaque here
-  std::uint64_t packets = 0;      // received from this peer
+  Endpoint endpoint;             // UDP: the only address accepted from, and sent to
+  std::uint64_t rebind_key = 0;  // UDP: proves a re-binding HELLO comes from this peer
+  std::string client_id;         // from the token: a third peer has another one
+  void* tcp = nullptr;           // TCP: the back end's connection, opaque here
+  std::uint64_t packets = 0;     // received from this peer
   std::uint64_t bytes = 0;
 };
 
@@ -83,10 +83,10 @@ struct BindRequest {
   std::string_view client_id;
   bool token_expired = false;  // only a re-binding of a live slot is accepted then
   Transport transport = Transport::udp;
-  Endpoint from;               // UDP source
+  Endpoint from;  // UDP source
   std::uint64_t rebind_key = 0;
   void* tcp = nullptr;
-  bool draining = false;       // refuse to open new sessions (existing ones may complete)
+  bool draining = false;  // refuse to open new sessions (existing ones may complete)
 };
 
 struct BindResult {

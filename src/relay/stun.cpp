@@ -25,7 +25,8 @@ constexpr std::array<std::uint32_t, 256> make_crc_table() {
 }
 constexpr auto kCrcTable = make_crc_table();
 
-void write_header(std::uint8_t* p, std::uint16_t type, std::uint16_t length, const TransactionId& id) {
+void write_header(std::uint8_t* p, std::uint16_t type, std::uint16_t length,
+                  const TransactionId& id) {
   put_u16(p, type);
   put_u16(p + 2, length);
   put_u32(p + 4, kMagicCookie);
@@ -84,7 +85,8 @@ std::size_t encode_binding_response(std::span<std::uint8_t> out, const BindingRe
   const std::size_t size = kHeaderSize + attr_size + (with_fingerprint ? 8 : 0);
   if (!mapped.valid() || out.size() < size) return 0;
   std::uint8_t* p = out.data();
-  write_header(p, kBindingSuccess, static_cast<std::uint16_t>(size - kHeaderSize), request.transaction_id);
+  write_header(p, kBindingSuccess, static_cast<std::uint16_t>(size - kHeaderSize),
+               request.transaction_id);
   std::uint8_t* a = p + kHeaderSize;
   put_u16(a, kAttrXorMappedAddress);
   put_u16(a + 2, static_cast<std::uint16_t>(4 + address_length));
@@ -97,9 +99,11 @@ std::size_t encode_binding_response(std::span<std::uint8_t> out, const BindingRe
   return size;
 }
 
-bool parse_binding_response(std::span<const std::uint8_t> d, const TransactionId& expected, Endpoint& mapped) {
+bool parse_binding_response(std::span<const std::uint8_t> d, const TransactionId& expected,
+                            Endpoint& mapped) {
   if (!looks_like_stun(d) || get_u16(&d[0]) != kBindingSuccess) return false;
-  if (get_u16(&d[2]) != d.size() - kHeaderSize || std::memcmp(&d[8], expected.data(), expected.size()) != 0) {
+  if (get_u16(&d[2]) != d.size() - kHeaderSize ||
+      std::memcmp(&d[8], expected.data(), expected.size()) != 0) {
     return false;
   }
   for (std::size_t at = kHeaderSize; d.size() - at >= 4;) {
@@ -121,7 +125,8 @@ bool parse_binding_response(std::span<const std::uint8_t> d, const TransactionId
   return false;
 }
 
-std::size_t encode_binding_request(std::span<std::uint8_t> out, const TransactionId& id, bool with_fingerprint) {
+std::size_t encode_binding_request(std::span<std::uint8_t> out, const TransactionId& id,
+                                   bool with_fingerprint) {
   const std::size_t size = kHeaderSize + (with_fingerprint ? 8 : 0);
   if (out.size() < size) return 0;
   write_header(out.data(), kBindingRequest, static_cast<std::uint16_t>(size - kHeaderSize), id);

@@ -44,7 +44,8 @@ bool parse_binding_response(std::span<const std::uint8_t> datagram, const Transa
                             Endpoint& mapped);
 
 // Builds a Binding request (tests and clients); returns its size.
-std::size_t encode_binding_request(std::span<std::uint8_t> out, const TransactionId& id, bool with_fingerprint);
+std::size_t encode_binding_request(std::span<std::uint8_t> out, const TransactionId& id,
+                                   bool with_fingerprint);
 
 std::uint32_t crc32(std::span<const std::uint8_t> bytes);
 

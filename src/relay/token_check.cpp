@@ -5,19 +5,22 @@ namespace {
 
 wire::Status status_for(auth::RelayTokenError e) {
   switch (e) {
-    case auth::RelayTokenError::expired: return wire::Status::expired;
-    case auth::RelayTokenError::wrong_relay: return wire::Status::wrong_relay;
+    case auth::RelayTokenError::expired:
+      return wire::Status::expired;
+    case auth::RelayTokenError::wrong_relay:
+      return wire::Status::wrong_relay;
     case auth::RelayTokenError::malformed:
     case auth::RelayTokenError::unknown_key:
-    case auth::RelayTokenError::bad_signature: break;
+    case auth::RelayTokenError::bad_signature:
+      break;
   }
   return wire::Status::invalid_token;
 }
 
 }  // namespace
 
-TokenCheck check_token(const auth::RelayTokenKeyring& keyring, std::string_view token, std::int64_t now_unix_ms,
-                       std::string_view relay_id) {
+TokenCheck check_token(const auth::RelayTokenKeyring& keyring, std::string_view token,
+                       std::int64_t now_unix_ms, std::string_view relay_id) {
   TokenCheck out;
   auto verdict = keyring.verify(token, now_unix_ms, relay_id);
   if (auto* claims = std::get_if<auth::RelayTokenClaims>(&verdict)) {

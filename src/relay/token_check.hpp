@@ -19,7 +19,7 @@ struct TokenCheck {
   auth::RelayTokenClaims claims;  // valid when status == ok
 };
 
-TokenCheck check_token(const auth::RelayTokenKeyring& keyring, std::string_view token, std::int64_t now_unix_ms,
-                       std::string_view relay_id);
+TokenCheck check_token(const auth::RelayTokenKeyring& keyring, std::string_view token,
+                       std::int64_t now_unix_ms, std::string_view relay_id);
 
 }  // namespace sudachi::relay

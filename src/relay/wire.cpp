@@ -7,24 +7,38 @@ namespace sudachi::relay::wire {
 
 std::string_view to_string(Status status) noexcept {
   switch (status) {
-    case Status::ok: return "OK";
-    case Status::redirect: return "REDIRECT";
-    case Status::session_full: return "SESSION_FULL";
-    case Status::invalid_token: return "INVALID_TOKEN";
-    case Status::expired: return "EXPIRED";
-    case Status::wrong_relay: return "WRONG_RELAY";
-    case Status::over_capacity: return "OVER_CAPACITY";
-    case Status::rate_limited: return "RATE_LIMITED";
-    case Status::draining: return "DRAINING";
-    case Status::unsupported_version: return "UNSUPPORTED_VERSION";
-    case Status::malformed: return "MALFORMED";
-    case Status::protocol_mismatch: return "PROTOCOL_MISMATCH";
-    case Status::address_in_use: return "ADDRESS_IN_USE";
+    case Status::ok:
+      return "OK";
+    case Status::redirect:
+      return "REDIRECT";
+    case Status::session_full:
+      return "SESSION_FULL";
+    case Status::invalid_token:
+      return "INVALID_TOKEN";
+    case Status::expired:
+      return "EXPIRED";
+    case Status::wrong_relay:
+      return "WRONG_RELAY";
+    case Status::over_capacity:
+      return "OVER_CAPACITY";
+    case Status::rate_limited:
+      return "RATE_LIMITED";
+    case Status::draining:
+      return "DRAINING";
+    case Status::unsupported_version:
+      return "UNSUPPORTED_VERSION";
+    case Status::malformed:
+      return "MALFORMED";
+    case Status::protocol_mismatch:
+      return "PROTOCOL_MISMATCH";
+    case Status::address_in_use:
+      return "ADDRESS_IN_USE";
   }
   return "UNKNOWN";
 }
 
-HelloParse parse_hello_header(std::span<const std::uint8_t, kHelloFixedSize> h, std::size_t& token_length) {
+HelloParse parse_hello_header(std::span<const std::uint8_t, kHelloFixedSize> h,
+                              std::size_t& token_length) {
   if (h[0] != static_cast<std::uint8_t>(Type::hello)) return HelloParse::bad_magic;
   if (get_u32(&h[4]) != kHelloMagic) return HelloParse::bad_magic;
   // Version after magic: a foreign protocol is MALFORMED, a future HELLO is a version error.
@@ -42,12 +56,13 @@ HelloParse parse_hello(std::span<const std::uint8_t> bytes, Hello& out) {
   if (bytes.size() - kHelloFixedSize < token_length) return HelloParse::truncated;
   out.version = bytes[1];
   out.rebind_key = get_u64(&bytes[8]);
-  out.token = std::string_view(reinterpret_cast<const char*>(bytes.data() + kHelloFixedSize), token_length);
+  out.token =
+      std::string_view(reinterpret_cast<const char*>(bytes.data() + kHelloFixedSize), token_length);
   return HelloParse::ok;
 }
 
-std::size_t encode_hello(std::span<std::uint8_t> out, std::string_view token, std::uint64_t rebind_key,
-                         std::size_t min_size) {
+std::size_t encode_hello(std::span<std::uint8_t> out, std::string_view token,
+                         std::uint64_t rebind_key, std::size_t min_size) {
   const std::size_t size = std::max(kHelloFixedSize + token.size(), min_size);
   if (token.empty() || token.size() > kMaxTokenSize || out.size() < size) return 0;
   std::fill(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size), std::uint8_t{0});
@@ -75,8 +90,8 @@ void encode_hello_reply(std::span<std::uint8_t, kHelloReplySize> out, const Hell
 }
 
 bool parse_hello_reply(std::span<const std::uint8_t> b, HelloReply& out) {
-  if (b.size() < kHelloReplySize || b[0] != static_cast<std::uint8_t>(Type::hello_reply) || b[1] != kVersion ||
-      b[2] >= kStatusCount) {
+  if (b.size() < kHelloReplySize || b[0] != static_cast<std::uint8_t>(Type::hello_reply) ||
+      b[1] != kVersion || b[2] >= kStatusCount) {
     return false;
   }
   out.status = static_cast<Status>(b[2]);

@@ -43,15 +43,21 @@ inline constexpr std::size_t kStatusCount = 13;
 std::string_view to_string(Status status) noexcept;
 
 enum class Event : std::uint8_t { peer_joined = 1, session_closed = 2 };
-enum class CloseReason : std::uint8_t { none = 0, idle_timeout = 1, pairing_timeout = 2, peer_bye = 3, draining = 4 };
+enum class CloseReason : std::uint8_t {
+  none = 0,
+  idle_timeout = 1,
+  pairing_timeout = 2,
+  peer_bye = 3,
+  draining = 4
+};
 
 // TCP: the byte the relay sends after an OK reply, once the session's fate is known.
 enum class TcpMarker : std::uint8_t { paired = 0x01, pairing_timeout = 0x02, draining = 0x03 };
 
-inline constexpr std::size_t kHeaderSize = 4;            // DATA overhead
-inline constexpr std::size_t kMaxDatagram = 1500;        // header included
-inline constexpr std::size_t kHelloFixedSize = 16;       // before the token
-inline constexpr std::size_t kMinUdpHello = 64;          // anti-amplification: >= reply size
+inline constexpr std::size_t kHeaderSize = 4;       // DATA overhead
+inline constexpr std::size_t kMaxDatagram = 1500;   // header included
+inline constexpr std::size_t kHelloFixedSize = 16;  // before the token
+inline constexpr std::size_t kMinUdpHello = 64;     // anti-amplification: >= reply size
 inline constexpr std::size_t kMaxTokenSize = 512;
 inline constexpr std::size_t kHelloReplySize = 36;
 inline constexpr std::size_t kEventSize = 4;
@@ -61,7 +67,9 @@ static_assert(kMinUdpHello >= kHelloReplySize, "a HELLO must be able to carry it
 using SessionId = std::array<std::uint8_t, 16>;
 
 // Whether the first byte marks a relay message (top two bits set) rather than STUN.
-inline bool is_relay_type(std::uint8_t first_byte) { return (first_byte & 0xC0) == 0xC0; }
+inline bool is_relay_type(std::uint8_t first_byte) {
+  return (first_byte & 0xC0) == 0xC0;
+}
 
 struct Hello {
   std::uint8_t version = kVersion;
@@ -82,8 +90,8 @@ HelloParse parse_hello_header(std::span<const std::uint8_t, kHelloFixedSize> hea
 
 // Writes a HELLO; pads with zeros to `min_size`. Returns the size written, 0 when `out` is
 // too small. Used by clients and tests.
-std::size_t encode_hello(std::span<std::uint8_t> out, std::string_view token, std::uint64_t rebind_key,
-                         std::size_t min_size = kMinUdpHello);
+std::size_t encode_hello(std::span<std::uint8_t> out, std::string_view token,
+                         std::uint64_t rebind_key, std::size_t min_size = kMinUdpHello);
 
 struct HelloReply {
   Status status = Status::ok;

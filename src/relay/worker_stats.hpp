@@ -15,7 +15,13 @@
 namespace sudachi::relay {
 
 enum class Drop : std::uint8_t {
-  oversized, truncated, unbound_source, no_peer, bandwidth, unknown_type, send_failed,
+  oversized,
+  truncated,
+  unbound_source,
+  no_peer,
+  bandwidth,
+  unknown_type,
+  send_failed,
   count_
 };
 std::string_view to_string(Drop d);
@@ -24,7 +30,13 @@ enum class StunResult : std::uint8_t { answered, rate_limited, too_large, malfor
 std::string_view to_string(StunResult r);
 
 enum class SessionEnd : std::uint8_t {
-  idle_timeout, pairing_timeout, peer_bye, draining, peer_closed, error, count_
+  idle_timeout,
+  pairing_timeout,
+  peer_bye,
+  draining,
+  peer_closed,
+  error,
+  count_
 };
 std::string_view to_string(SessionEnd e);
 SessionEnd session_end_from(wire::CloseReason reason);
@@ -33,7 +45,9 @@ enum class Direction : std::uint8_t { in, out };
 
 class StatCounter {
  public:
-  void add(std::uint64_t n = 1) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void add(std::uint64_t n = 1) {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
   std::uint64_t get() const { return v_.load(std::memory_order_relaxed); }
 
  private:
@@ -47,7 +61,7 @@ struct alignas(64) WorkerStats {
   std::array<StatCounter, static_cast<std::size_t>(Drop::count_)> drops;
   std::array<StatCounter, static_cast<std::size_t>(StunResult::count_)> stun;
   std::array<std::array<StatCounter, wire::kStatusCount>, 2> handshakes;  // [transport][status]
-  std::array<StatCounter, 2> sessions_opened;                              // [transport]
+  std::array<StatCounter, 2> sessions_opened;                             // [transport]
   StatCounter relayed_bytes;  // forwarded to a peer (UDP and TCP): relay_bandwidth_bytes_total
   std::array<StatCounter, static_cast<std::size_t>(SessionEnd::count_)> sessions_closed;
 

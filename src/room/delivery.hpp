@@ -29,8 +29,8 @@ class Delivery {
 
   // Registers the client's connection. A previous connection of the same client is returned
   // (the caller disconnects it: one live connection per client).
-  virtual std::shared_ptr<ClientConnection> attach(const std::string& client_id,
-                                                   std::shared_ptr<ClientConnection> connection) = 0;
+  virtual std::shared_ptr<ClientConnection> attach(
+      const std::string& client_id, std::shared_ptr<ClientConnection> connection) = 0;
   // Removes the registration if it still points at `connection`; also drops lobby subscriptions.
   // Returns false when a newer connection had replaced it.
   virtual bool detach(const std::string& client_id, const ClientConnection* connection) = 0;
@@ -39,7 +39,8 @@ class Delivery {
   virtual void to_clients(const std::vector<std::string>& client_ids, SharedFrame frame) = 0;
 
   // Lobby subscriptions: a subscriber with no game id sees every game.
-  virtual void subscribe_lobby(const std::string& client_id, std::optional<std::string> game_id) = 0;
+  virtual void subscribe_lobby(const std::string& client_id,
+                               std::optional<std::string> game_id) = 0;
   virtual void unsubscribe_lobby(const std::string& client_id) = 0;
   virtual void to_lobby(std::string_view game_id, SharedFrame frame) = 0;
 

@@ -1,8 +1,8 @@
 #include "room/field_reader.hpp"
 
 #include <charconv>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 
 #include "room/text_rules.hpp"
 
@@ -38,9 +38,13 @@ const json::value* FieldReader::find(std::string_view key) const {
   return v != nullptr && !v->is_null() ? v : nullptr;
 }
 
-bool FieldReader::contains(std::string_view key) const { return object_->contains(key); }
+bool FieldReader::contains(std::string_view key) const {
+  return object_->contains(key);
+}
 
-void FieldReader::missing(std::string_view key) { fail(std::string(key) + " is required"); }
+void FieldReader::missing(std::string_view key) {
+  fail(std::string(key) + " is required");
+}
 
 const json::value* FieldReader::need_value(std::string_view key, Need need) {
   const json::value* v = find(key);
@@ -51,7 +55,8 @@ const json::value* FieldReader::need_value(std::string_view key, Need need) {
 std::optional<std::string> FieldReader::text(std::string_view key, Need need, TextRule rule) {
   const json::value* v = need_value(key, need);
   if (v == nullptr) return std::nullopt;
-  const std::string range = std::to_string(rule.min_chars) + " to " + std::to_string(rule.max_chars);
+  const std::string range =
+      std::to_string(rule.min_chars) + " to " + std::to_string(rule.max_chars);
   if (!v->is_string()) {
     fail(std::string(key) + " must be a string of " + range + " characters");
     return std::nullopt;
@@ -102,7 +107,8 @@ std::optional<std::int64_t> FieldReader::integer(std::string_view key, Need need
     n = v->as_int64();
   } else if (v->is_uint64()) {
     // Above INT64_MAX: out of every range this protocol has.
-    if (v->as_uint64() <= static_cast<std::uint64_t>(max)) n = static_cast<std::int64_t>(v->as_uint64());
+    if (v->as_uint64() <= static_cast<std::uint64_t>(max))
+      n = static_cast<std::int64_t>(v->as_uint64());
   } else if (v->is_double()) {
     const double d = v->as_double();
     if (std::isfinite(d) && std::trunc(d) == d && d >= static_cast<double>(min) &&
@@ -116,7 +122,8 @@ std::optional<std::int64_t> FieldReader::integer(std::string_view key, Need need
     if (ec == std::errc() && end == s.data() + s.size() && !s.empty()) n = parsed;
   }
   if (!n || *n < min || *n > max) {
-    fail(std::string(key) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    fail(std::string(key) + " must be an integer from " + std::to_string(min) + " to " +
+         std::to_string(max));
     return std::nullopt;
   }
   return n;
@@ -156,7 +163,8 @@ std::optional<bool> FieldReader::choice(std::string_view key, Need need, std::st
   if (v == nullptr) return std::nullopt;
   if (v->is_string() && v->as_string() == first) return true;
   if (v->is_string() && v->as_string() == second) return false;
-  fail(std::string(key) + " must be \"" + std::string(first) + "\" or \"" + std::string(second) + "\"");
+  fail(std::string(key) + " must be \"" + std::string(first) + "\" or \"" + std::string(second) +
+       "\"");
   return std::nullopt;
 }
 

@@ -19,39 +19,42 @@ void RoomServiceImpl::room_join(const Request& req, const json::value& payload) 
   std::string room_id = parsed->room_id;  // copied: the callback below takes *parsed
   deps_.store.check_join(std::move(room_id), req.who.client_id,
                          [this, req, join = std::move(*parsed)](Result<RoomRecord> room) {
-    if (!room) return req.respond.fail(room.error());
-    if (!room->has_password()) return seat(req, join.room_id, "");
-    if (!join.password) {
-      return req.respond.fail(Error::make(ErrorCode::wrong_password, "This room needs a password"));
-    }
-    deps_.offload([this, req, join, hash = room->password_hash] {
-      if (!auth::verify_password(*join.password, hash)) {
-        return req.respond.fail(Error::make(ErrorCode::wrong_password));
-      }
-      // The hash verified goes with the join: if the host changed the password meanwhile,
-      // join_room refuses with WRONG_PASSWORD instead of seating on a stale check.
-      seat(req, join.room_id, hash);
-    });
-  });
+                           if (!room) return req.respond.fail(room.error());
+                           if (!room->has_password()) return seat(req, join.room_id, "");
+                           if (!join.password) {
+                             return req.respond.fail(Error::make(ErrorCode::wrong_password,
+                                                                 "This room needs a password"));
+                           }
+                           deps_.offload([this, req, join, hash = room->password_hash] {
+                             if (!auth::verify_password(*join.password, hash)) {
+                               return req.respond.fail(Error::make(ErrorCode::wrong_password));
+                             }
+                             // The hash verified goes with the join: if the host changed the
+                             // password meanwhile, join_room refuses with WRONG_PASSWORD instead of
+                             // seating on a stale check.
+                             seat(req, join.room_id, hash);
+                           });
+                         });
 }
 
-void RoomServiceImpl::seat(const Request& req, const std::string& room_id, std::string expected_hash) {
+void RoomServiceImpl::seat(const Request& req, const std::string& room_id,
+                           std::string expected_hash) {
   Member member{req.who.client_id, req.who.username, req.who.platform, deps_.clock.unix_ms()};
-  deps_.store.join_room(room_id, member, std::move(expected_hash),
-                        [this, req, member](Result<RoomView> view) {
-    if (!view) return req.respond.fail(view.error());
-    json::array members;
-    members.reserve(view->members.size());
-    std::vector<Member> others;
-    for (const auto& m : view->members) {
-      members.emplace_back(member_to_json(m));
-      if (m.client_id != member.client_id) others.push_back(m);
-    }
-    req.respond.reply("room:joined",
-                      json::object{{"room", room_to_json(view->room)}, {"members", std::move(members)}});
-    to_members(others, "room:member:joined", json::object{{"member", member_to_json(member)}});
-    lobby_update("update", view->room);
-  });
+  deps_.store.join_room(
+      room_id, member, std::move(expected_hash), [this, req, member](Result<RoomView> view) {
+        if (!view) return req.respond.fail(view.error());
+        json::array members;
+        members.reserve(view->members.size());
+        std::vector<Member> others;
+        for (const auto& m : view->members) {
+          members.emplace_back(member_to_json(m));
+          if (m.client_id != member.client_id) others.push_back(m);
+        }
+        req.respond.reply("room:joined", json::object{{"room", room_to_json(view->room)},
+                                                      {"members", std::move(members)}});
+        to_members(others, "room:member:joined", json::object{{"member", member_to_json(member)}});
+        lobby_update("update", view->room);
+      });
 }
 
 void RoomServiceImpl::room_leave(const Request& req, const json::value& payload) {
@@ -59,10 +62,10 @@ void RoomServiceImpl::room_leave(const Request& req, const json::value& payload)
   if (!parsed) return req.respond.fail(parsed.error());
   deps_.store.leave_room(parsed->room_id, req.who.client_id,
                          [this, req, room_id = parsed->room_id](Result<LeaveOutcome> outcome) {
-    if (!outcome) return req.respond.fail(outcome.error());
-    req.respond.ack(json::object{{"roomId", room_id}});
-    announce_departure(*outcome, LeaveReason::left);
-  });
+                           if (!outcome) return req.respond.fail(outcome.error());
+                           req.respond.ack(json::object{{"roomId", room_id}});
+                           announce_departure(*outcome, LeaveReason::left);
+                         });
 }
 
 void RoomServiceImpl::room_kick(const Request& req, const json::value& payload) {
@@ -71,14 +74,16 @@ void RoomServiceImpl::room_kick(const Request& req, const json::value& payload) 
   if (parsed->client_id == req.who.client_id) {
     return req.respond.fail(Error::make(ErrorCode::invalid_request, "The host cannot kick itself"));
   }
-  deps_.store.kick(parsed->room_id, req.who.client_id, parsed->client_id,
-                   [this, req, room_id = parsed->room_id](Result<LeaveOutcome> outcome) {
-    if (!outcome) return req.respond.fail(outcome.error());
-    deps_.delivery.to_client(outcome->departed.client_id,
-                             event_frame("room:kicked", json::object{{"roomId", room_id}}));
-    req.respond.ack(json::object{{"roomId", room_id}, {"clientId", outcome->departed.client_id}});
-    announce_departure(*outcome, LeaveReason::kicked);
-  });
+  deps_.store.kick(
+      parsed->room_id, req.who.client_id, parsed->client_id,
+      [this, req, room_id = parsed->room_id](Result<LeaveOutcome> outcome) {
+        if (!outcome) return req.respond.fail(outcome.error());
+        deps_.delivery.to_client(outcome->departed.client_id,
+                                 event_frame("room:kicked", json::object{{"roomId", room_id}}));
+        req.respond.ack(
+            json::object{{"roomId", room_id}, {"clientId", outcome->departed.client_id}});
+        announce_departure(*outcome, LeaveReason::kicked);
+      });
 }
 
 void RoomServiceImpl::room_close(const Request& req, const json::value& payload) {
@@ -124,7 +129,8 @@ void RoomServiceImpl::retire_room(const RoomRecord& room, std::string_view reaso
   RoomHistoryRow row;
   row.room_id = room.id;
   row.game_id = room.game_id;
-  row.host_client_id = room.creator_client_id.empty() ? room.host_client_id : room.creator_client_id;
+  row.host_client_id =
+      room.creator_client_id.empty() ? room.host_client_id : room.creator_client_id;
   row.max_players = room.max_players;
   row.actual_players = room.peak_players;
   row.created_at_ms = room.created_at_ms;

@@ -12,9 +12,9 @@ enum class Visibility { public_room, private_room };
 // How peers of a room ended up connected; counted per room for room_history.connection_types
 // and for the p2p_connection_success_rate histogram.
 struct ConnectionCounts {
-  int direct = 0;   // p2p:success with connectionType "direct"
-  int relay = 0;    // p2p:success with connectionType "relay", or a use:relay allocation
-  int failed = 0;   // p2p:failure reports
+  int direct = 0;  // p2p:success with connectionType "direct"
+  int relay = 0;   // p2p:success with connectionType "relay", or a use:relay allocation
+  int failed = 0;  // p2p:failure reports
 };
 
 // A room as the store keeps it. `players` is the current member count, `peak_players` the
@@ -79,10 +79,11 @@ struct RoomUpdate {
 enum class LeaveReason { left, kicked, disconnected };
 
 struct LeaveOutcome {
-  RoomView after;                              // the room after the departure (members without the leaver)
-  Member departed;                             // who left
-  std::optional<std::string> new_host_client_id;  // set when the host left and another member took over
-  bool closed = false;                         // the room was empty and is gone
+  RoomView after;   // the room after the departure (members without the leaver)
+  Member departed;  // who left
+  std::optional<std::string>
+      new_host_client_id;  // set when the host left and another member took over
+  bool closed = false;     // the room was empty and is gone
 };
 
 enum class P2pOutcome { direct, relay, failed };

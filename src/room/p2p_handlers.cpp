@@ -5,8 +5,8 @@
 #include <string>
 #include <utility>
 
-#include <boost/json.hpp>
 #include <openssl/rand.h>
+#include <boost/json.hpp>
 
 #include "room/room_json.hpp"
 #include "room/room_service_impl.hpp"
@@ -43,18 +43,18 @@ Error self_target() {
 void RoomServiceImpl::with_members(const Request& req, const std::string& room_id,
                                    std::optional<std::string> target,
                                    std::function<void(RoomView)> then) {
-  deps_.store.get_room(room_id, [req, target = std::move(target),
-                                 then = std::move(then)](Result<RoomView> view) {
-    if (!view) return req.respond.fail(view.error());
-    if (!is_member(*view, req.who.client_id)) {
-      return req.respond.fail(Error::make(ErrorCode::not_in_room));
-    }
-    if (target && !is_member(*view, *target)) {
-      return req.respond.fail(
-          Error::make(ErrorCode::not_in_room, "The target is not a member of this room"));
-    }
-    then(std::move(*view));
-  });
+  deps_.store.get_room(
+      room_id, [req, target = std::move(target), then = std::move(then)](Result<RoomView> view) {
+        if (!view) return req.respond.fail(view.error());
+        if (!is_member(*view, req.who.client_id)) {
+          return req.respond.fail(Error::make(ErrorCode::not_in_room));
+        }
+        if (target && !is_member(*view, *target)) {
+          return req.respond.fail(
+              Error::make(ErrorCode::not_in_room, "The target is not a member of this room"));
+        }
+        then(std::move(*view));
+      });
 }
 
 void RoomServiceImpl::p2p_signal(const Request& req, const json::value& payload) {
@@ -64,10 +64,11 @@ void RoomServiceImpl::p2p_signal(const Request& req, const json::value& payload)
   const std::string room_id = parsed->room_id;
   const std::string target = parsed->target_client_id;
   with_members(req, room_id, target, [this, req, signal = std::move(*parsed)](RoomView) {
-    deps_.delivery.to_client(signal.target_client_id,
-                             event_frame("p2p:signal", json::object{{"roomId", signal.room_id},
-                                                                    {"fromClientId", req.who.client_id},
-                                                                    {"payload", signal.payload}}));
+    deps_.delivery.to_client(
+        signal.target_client_id,
+        event_frame("p2p:signal", json::object{{"roomId", signal.room_id},
+                                               {"fromClientId", req.who.client_id},
+                                               {"payload", signal.payload}}));
     req.respond.ack();
   });
 }
@@ -93,19 +94,19 @@ void RoomServiceImpl::p2p_failure(const Request& req, const json::value& payload
   const std::string target = parsed->target_client_id;
   with_members(req, room_id, target, [this, req, report = std::move(*parsed)](RoomView view) {
     // Allocations cost relay capacity: limited on their own, beyond the per-event limit.
-    deps_.relay_limiter.consume(req.who.client_id, [this, req, report,
-                                                    room = std::move(view.room)](RateDecision d) {
-      if (!d.allowed) {
-        deps_.metrics.rate_limited.with({"relay"}).inc();
-        deps_.metrics.relay_allocations.with({"rate_limited"}).inc();
-        Error error = Error::make(ErrorCode::rate_limited, "Too many relay allocations");
-        error.retry_after_seconds = d.retry_after_seconds;
-        return req.respond.fail(error);
-      }
-      // Counting is best effort: a failed count must not cost the players their relay.
-      deps_.store.record_p2p(room.id, P2pOutcome::failed, [](Result<Unit>) {});
-      allocate_relay(req, report, room);
-    });
+    deps_.relay_limiter.consume(
+        req.who.client_id, [this, req, report, room = std::move(view.room)](RateDecision d) {
+          if (!d.allowed) {
+            deps_.metrics.rate_limited.with({"relay"}).inc();
+            deps_.metrics.relay_allocations.with({"rate_limited"}).inc();
+            Error error = Error::make(ErrorCode::rate_limited, "Too many relay allocations");
+            error.retry_after_seconds = d.retry_after_seconds;
+            return req.respond.fail(error);
+          }
+          // Counting is best effort: a failed count must not cost the players their relay.
+          deps_.store.record_p2p(room.id, P2pOutcome::failed, [](Result<Unit>) {});
+          allocate_relay(req, report, room);
+        });
   });
 }
 
@@ -114,28 +115,29 @@ void RoomServiceImpl::allocate_relay(const Request& req, const P2pReport& report
   // The relay and session id are only a candidate: when the pair already has a live session
   // (the peer reported the failure first, or this is a repeated report) the claim returns that
   // one, and both peers get tokens for it again.
-  deps_.relays.pick(room.region, [this, req, report, room_id = room.id](Result<RelayEndpoint> relay) {
+  deps_.relays.pick(room.region, [this, req, report,
+                                  room_id = room.id](Result<RelayEndpoint> relay) {
     if (!relay) {
       deps_.metrics.relay_allocations.with({"no_relay"}).inc();
       return req.respond.fail(relay.error());
     }
     RelaySessionRecord candidate;
-    if (RAND_bytes(candidate.session_id.data(), static_cast<int>(candidate.session_id.size())) != 1) {
+    if (RAND_bytes(candidate.session_id.data(), static_cast<int>(candidate.session_id.size())) !=
+        1) {
       deps_.metrics.relay_allocations.with({"error"}).inc();
       return req.respond.fail(Error::make(ErrorCode::internal));
     }
     candidate.relay = std::move(*relay);
     candidate.expires_at_ms = deps_.clock.unix_ms() + deps_.relay_token_lifetime_ms;
-    deps_.relay_sessions.claim(
-        RelaySessionKey{room_id, req.who.client_id, report.target_client_id}, std::move(candidate),
-        deps_.relay_token_lifetime_ms,
-        [this, req, report, room_id](Result<RelaySessionRecord> session) {
-          if (!session) {
-            deps_.metrics.relay_allocations.with({"error"}).inc();
-            return req.respond.fail(session.error());
-          }
-          send_relay(req, report, room_id, *session);
-        });
+    deps_.relay_sessions.claim(RelaySessionKey{room_id, req.who.client_id, report.target_client_id},
+                               std::move(candidate), deps_.relay_token_lifetime_ms,
+                               [this, req, report, room_id](Result<RelaySessionRecord> session) {
+                                 if (!session) {
+                                   deps_.metrics.relay_allocations.with({"error"}).inc();
+                                   return req.respond.fail(session.error());
+                                 }
+                                 send_relay(req, report, room_id, *session);
+                               });
   });
 }
 
@@ -160,13 +162,11 @@ void RoomServiceImpl::send_relay(const Request& req, const P2pReport& report,
       deps_.metrics.relay_allocations.with({"error"}).inc();
       return req.respond.fail(token.error());
     }
-    bodies[slot] = json::object{{"server", session.relay.host},
-                                {"port", session.relay.udp_port},
-                                {"tcpPort", session.relay.tcp_port},
-                                {"protocol", "udp"},
-                                {"sessionId", to_hex(claims.session_id)},
-                                {"token", std::move(*token)},
-                                {"expiresAt", claims.expires_at_ms}};
+    bodies[slot] =
+        json::object{{"server", session.relay.host},           {"port", session.relay.udp_port},
+                     {"tcpPort", session.relay.tcp_port},      {"protocol", "udp"},
+                     {"sessionId", to_hex(claims.session_id)}, {"token", std::move(*token)},
+                     {"expiresAt", claims.expires_at_ms}};
   }
   deps_.metrics.relay_allocations.with({"ok"}).inc();
   deps_.store.record_p2p(room_id, P2pOutcome::relay, [](Result<Unit>) {});
@@ -180,10 +180,9 @@ void RoomServiceImpl::metrics_report(const Request& req, const json::value& payl
   if (!parsed) return req.respond.fail(parsed.error());
   const std::string room_id = parsed->room_id;
   with_members(req, room_id, std::nullopt, [this, req, report = std::move(*parsed)](RoomView) {
-    deps_.history.connection_metric(ConnectionMetricRow{req.who.client_id, report.room_id,
-                                                        report.connection_type, report.latency_ms,
-                                                        report.packet_loss_rate,
-                                                        report.bandwidth_kbps, deps_.clock.unix_ms()});
+    deps_.history.connection_metric(ConnectionMetricRow{
+        req.who.client_id, report.room_id, report.connection_type, report.latency_ms,
+        report.packet_loss_rate, report.bandwidth_kbps, deps_.clock.unix_ms()});
     req.respond.ack();
   });
 }

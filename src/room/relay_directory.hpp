@@ -9,8 +9,8 @@
 namespace sudachi::room {
 
 struct RelayEndpoint {
-  std::string id;      // named in the token; the relay refuses tokens for another id
-  std::string host;    // what clients connect to
+  std::string id;    // named in the token; the relay refuses tokens for another id
+  std::string host;  // what clients connect to
   std::uint16_t udp_port = 3478;
   std::uint16_t tcp_port = 3478;
   std::string region;

@@ -50,7 +50,8 @@ void Responder::fail(const Error& error) const {
   metrics_->count_error(error.code);
   json::object body = error_to_json(error);
   conn_->send(event_frame("error", body));
-  if (ack_id_) conn_->send(ack_frame(*ack_id_, json::object{{"success", false}, {"error", std::move(body)}}));
+  if (ack_id_)
+    conn_->send(ack_frame(*ack_id_, json::object{{"success", false}, {"error", std::move(body)}}));
 }
 
 }  // namespace sudachi::room

@@ -20,7 +20,7 @@ void RoomServiceImpl::room_create(const Request& req, const json::value& payload
   // Hashing is deliberately slow: refuse a client already in a room before paying for it.
   // create_room checks again atomically.
   deps_.store.room_of(req.who.client_id, [this, req, create = std::move(*parsed)](
-                                              Result<std::optional<std::string>> current) {
+                                             Result<std::optional<std::string>> current) {
     if (!current) return req.respond.fail(current.error());
     if (*current) return req.respond.fail(Error::make(ErrorCode::already_in_room));
     deps_.offload([this, req, create] {
@@ -54,7 +54,8 @@ void RoomServiceImpl::create_with_hash(const Request& req, CreateRoomRequest cre
     const RoomRecord& room = view->room;
     deps_.metrics.rooms_created.inc();
     deps_.metrics.rooms_active.with({room.game_id}).inc();
-    req.respond.reply("room:created", json::object{{"success", true}, {"room", room_to_json(room)}});
+    req.respond.reply("room:created",
+                      json::object{{"success", true}, {"room", room_to_json(room)}});
     lobby_update("add", room);
   });
 }
@@ -67,7 +68,8 @@ void RoomServiceImpl::room_list(const Request& req, const json::value& payload) 
     json::array rooms;
     rooms.reserve(page->rooms.size());
     for (const auto& room : page->rooms) rooms.emplace_back(room_to_json(room));
-    req.respond.reply("room:list", json::object{{"rooms", std::move(rooms)}, {"total", page->total}});
+    req.respond.reply("room:list",
+                      json::object{{"rooms", std::move(rooms)}, {"total", page->total}});
   });
 }
 
@@ -97,20 +99,22 @@ void RoomServiceImpl::room_update(const Request& req, const json::value& payload
   // A new password costs a hash: make sure the requester is the host before paying for it.
   // update_room checks again atomically.
   std::string room_id = parsed->room_id;  // copied: the callback below takes *parsed
-  deps_.store.get_room(std::move(room_id), [this, req, update = std::move(*parsed),
-                                         change = std::move(change)](Result<RoomView> view) mutable {
-    if (!view) return req.respond.fail(view.error());
-    bool member = false;
-    for (const auto& m : view->members) member = member || m.client_id == req.who.client_id;
-    if (!member) return req.respond.fail(Error::make(ErrorCode::not_in_room));
-    if (view->room.host_client_id != req.who.client_id) {
-      return req.respond.fail(Error::make(ErrorCode::not_host));
-    }
-    deps_.offload([this, req, update, change]() mutable {
-      change.password_hash = auth::hash_password(*update.password);
-      apply_update(req, update, std::move(change));
-    });
-  });
+  deps_.store.get_room(std::move(room_id),
+                       [this, req, update = std::move(*parsed),
+                        change = std::move(change)](Result<RoomView> view) mutable {
+                         if (!view) return req.respond.fail(view.error());
+                         bool member = false;
+                         for (const auto& m : view->members)
+                           member = member || m.client_id == req.who.client_id;
+                         if (!member) return req.respond.fail(Error::make(ErrorCode::not_in_room));
+                         if (view->room.host_client_id != req.who.client_id) {
+                           return req.respond.fail(Error::make(ErrorCode::not_host));
+                         }
+                         deps_.offload([this, req, update, change]() mutable {
+                           change.password_hash = auth::hash_password(*update.password);
+                           apply_update(req, update, std::move(change));
+                         });
+                       });
 }
 
 void RoomServiceImpl::apply_update(const Request& req, const UpdateRoomRequest& update,
@@ -118,21 +122,23 @@ void RoomServiceImpl::apply_update(const Request& req, const UpdateRoomRequest& 
   const std::optional<Visibility> visibility = update.visibility;
   deps_.store.update_room(update.room_id, req.who.client_id, std::move(change),
                           [this, req, visibility](Result<RoomView> view) {
-    if (!view) return req.respond.fail(view.error());
-    const json::object body{{"room", room_to_json(view->room)}};
-    to_members(view->members, "room:updated", body);
-    req.respond.ack(body);
-    // Made private: gone from the lobby. Made public: "add", which lobby clients treat as an
-    // upsert (the store does not say whether it was public before). Otherwise a plain update.
-    if (visibility == Visibility::private_room) {
-      // lobby_update skips private rooms; this one must still leave the lobby it was in.
-      RoomRecord as_public = view->room;
-      as_public.visibility = Visibility::public_room;
-      lobby_update("remove", as_public);
-    } else {
-      lobby_update(visibility ? "add" : "update", view->room);
-    }
-  });
+                            if (!view) return req.respond.fail(view.error());
+                            const json::object body{{"room", room_to_json(view->room)}};
+                            to_members(view->members, "room:updated", body);
+                            req.respond.ack(body);
+                            // Made private: gone from the lobby. Made public: "add", which lobby
+                            // clients treat as an upsert (the store does not say whether it was
+                            // public before). Otherwise a plain update.
+                            if (visibility == Visibility::private_room) {
+                              // lobby_update skips private rooms; this one must still leave the
+                              // lobby it was in.
+                              RoomRecord as_public = view->room;
+                              as_public.visibility = Visibility::public_room;
+                              lobby_update("remove", as_public);
+                            } else {
+                              lobby_update(visibility ? "add" : "update", view->room);
+                            }
+                          });
 }
 
 void RoomServiceImpl::room_chat(const Request& req, const json::value& payload) {

@@ -9,9 +9,12 @@ std::string_view to_string(Visibility visibility) noexcept {
 
 std::string_view to_string(LeaveReason reason) noexcept {
   switch (reason) {
-    case LeaveReason::left: return "left";
-    case LeaveReason::kicked: return "kicked";
-    case LeaveReason::disconnected: return "disconnected";
+    case LeaveReason::left:
+      return "left";
+    case LeaveReason::kicked:
+      return "kicked";
+    case LeaveReason::disconnected:
+      return "disconnected";
   }
   return "left";
 }

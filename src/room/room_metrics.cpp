@@ -7,19 +7,22 @@ namespace sudachi::room {
 RoomMetrics::RoomMetrics(metrics::Registry& r)
     : rooms_active(r.gauge_family("rooms_active_total", "Active rooms by game (a gauge; spec name)",
                                   {"game_id"})),
-      p2p_success_rate(r.histogram("p2p_connection_success_rate",
-                                   "Per closed room: direct P2P successes / (direct successes + failures)",
-                                   {0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1})),
+      p2p_success_rate(
+          r.histogram("p2p_connection_success_rate",
+                      "Per closed room: direct P2P successes / (direct successes + failures)",
+                      {0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1})),
       events(r.counter_family("sudachi_room_events_total", "Socket.IO events received, by event",
                               {"event"})),
-      event_errors(r.counter_family("sudachi_room_errors_total", "Error replies, by code", {"code"})),
+      event_errors(
+          r.counter_family("sudachi_room_errors_total", "Error replies, by code", {"code"})),
       rate_limited(r.counter_family("sudachi_rate_limited_total",
                                     "Requests refused by a rate limit, by scope", {"scope"})),
       relay_allocations(r.counter_family("sudachi_relay_allocations_total",
-                                         "Relay allocations after p2p:failure, by result", {"result"})),
+                                         "Relay allocations after p2p:failure, by result",
+                                         {"result"})),
       rooms_created(r.counter("sudachi_rooms_created_total", "Rooms created")),
-      rooms_closed(r.counter_family("sudachi_rooms_closed_total", "Rooms closed, by reason",
-                                    {"reason"})),
+      rooms_closed(
+          r.counter_family("sudachi_rooms_closed_total", "Rooms closed, by reason", {"reason"})),
       chat_messages(r.counter("sudachi_chat_messages_total", "Chat messages relayed")) {
   // Resolved once: counting an error then takes no lock and allocates nothing.
   for (std::size_t i = 0; i < error_counters_.size(); ++i) {

@@ -17,16 +17,16 @@ struct RoomMetrics {
   explicit RoomMetrics(metrics::Registry& registry);
 
   // Rooms open by title: created minus closed by this instance.
-  metrics::Family<metrics::Gauge> rooms_active;            // rooms_active_total{game_id}
+  metrics::Family<metrics::Gauge> rooms_active;  // rooms_active_total{game_id}
   // One observation per closed room that saw at least one direct success or failure.
-  metrics::Histogram& p2p_success_rate;                    // p2p_connection_success_rate
-  metrics::Family<metrics::Counter> events;                // sudachi_room_events_total{event}
-  metrics::Family<metrics::Counter> event_errors;          // sudachi_room_errors_total{code}
-  metrics::Family<metrics::Counter> rate_limited;          // sudachi_rate_limited_total{scope}
-  metrics::Family<metrics::Counter> relay_allocations;     // sudachi_relay_allocations_total{result}
-  metrics::Counter& rooms_created;                         // sudachi_rooms_created_total
-  metrics::Family<metrics::Counter> rooms_closed;          // sudachi_rooms_closed_total{reason}
-  metrics::Counter& chat_messages;                         // sudachi_chat_messages_total
+  metrics::Histogram& p2p_success_rate;                 // p2p_connection_success_rate
+  metrics::Family<metrics::Counter> events;             // sudachi_room_events_total{event}
+  metrics::Family<metrics::Counter> event_errors;       // sudachi_room_errors_total{code}
+  metrics::Family<metrics::Counter> rate_limited;       // sudachi_rate_limited_total{scope}
+  metrics::Family<metrics::Counter> relay_allocations;  // sudachi_relay_allocations_total{result}
+  metrics::Counter& rooms_created;                      // sudachi_rooms_created_total
+  metrics::Family<metrics::Counter> rooms_closed;       // sudachi_rooms_closed_total{reason}
+  metrics::Counter& chat_messages;                      // sudachi_chat_messages_total
 
   void count_error(ErrorCode code);
   // The bookkeeping of a room that is gone: gauge, closed counter, success-rate histogram.
@@ -34,7 +34,8 @@ struct RoomMetrics {
   void room_closed(const RoomRecord& room, std::string_view reason);
 
  private:
-  std::array<metrics::Counter*, static_cast<std::size_t>(ErrorCode::internal) + 1> error_counters_{};
+  std::array<metrics::Counter*, static_cast<std::size_t>(ErrorCode::internal) + 1>
+      error_counters_{};
 };
 
 }  // namespace sudachi::room

@@ -50,22 +50,23 @@ const RoomServiceImpl::Route* RoomServiceImpl::find_route(std::string_view event
   return nullptr;
 }
 
-void RoomServiceImpl::on_connected(const ClientIdentity& who, std::shared_ptr<ClientConnection> conn) {
+void RoomServiceImpl::on_connected(const ClientIdentity& who,
+                                   std::shared_ptr<ClientConnection> conn) {
   // One live connection per client: the newer one wins, the older one is told to go.
   auto replaced = deps_.delivery.attach(who.client_id, conn);
   if (replaced && replaced != conn) replaced->disconnect();
 
   const std::int64_t now = deps_.clock.unix_ms();
-  deps_.history.upsert_client(ClientRow{who.client_id, who.username, who.platform,
-                                        who.sudachi_version, now});
+  deps_.history.upsert_client(
+      ClientRow{who.client_id, who.username, who.platform, who.sudachi_version, now});
   // A client may come back still seated: its previous connection was replaced, or its
   // server instance died and it reconnected elsewhere. The membership stands (nobody made it
   // leave), and `connected` names the room so the client knows where it is. If the store
   // cannot answer, the client is told nothing extra (a join then says ALREADY_IN_ROOM).
   deps_.store.room_of(who.client_id, [this, conn, client_id = who.client_id,
                                       now](Result<std::optional<std::string>> room_id) {
-    json::object body{{"clientId", client_id}, {"serverTime", now},
-                      {"serverVersion", deps_.server_version}};
+    json::object body{
+        {"clientId", client_id}, {"serverTime", now}, {"serverVersion", deps_.server_version}};
     if (room_id && *room_id) body["roomId"] = **room_id;
     conn->send(event_frame("connected", body));
   });
@@ -75,13 +76,16 @@ void RoomServiceImpl::evict_disconnected(const std::string& client_id) {
   leave_after_disconnect(client_id);
 }
 
-void RoomServiceImpl::on_event(const ClientIdentity& who, const std::shared_ptr<ClientConnection>& conn,
+void RoomServiceImpl::on_event(const ClientIdentity& who,
+                               const std::shared_ptr<ClientConnection>& conn,
                                std::string_view event, json::value payload,
                                std::optional<std::uint64_t> ack_id) {
   const Route* route = find_route(event);
   const Handler* handler = route != nullptr ? &route->handler : nullptr;
   // Unknown names are counted under one label so clients cannot grow the metric without bound.
-  event_counters_[route != nullptr ? static_cast<std::size_t>(route - routes().data()) : routes().size()]->inc();
+  event_counters_[route != nullptr ? static_cast<std::size_t>(route - routes().data())
+                                   : routes().size()]
+      ->inc();
 
   Request req{who, Responder(conn, ack_id, deps_.metrics)};
   std::string name(event);
@@ -124,9 +128,9 @@ void RoomServiceImpl::on_disconnected(const ClientIdentity& who, const ClientCon
 
 void RoomServiceImpl::lobby_update(std::string_view type, const RoomRecord& room) {
   if (room.visibility != Visibility::public_room) return;
-  deps_.delivery.to_lobby(room.game_id,
-                          event_frame("room:list:update", json::object{{"type", type},
-                                                                       {"room", room_to_json(room)}}));
+  deps_.delivery.to_lobby(
+      room.game_id,
+      event_frame("room:list:update", json::object{{"type", type}, {"room", room_to_json(room)}}));
 }
 
 void RoomServiceImpl::to_members(const std::vector<Member>& members, std::string_view event,

@@ -34,7 +34,8 @@ class RoomStore {
 
   // Checks, in the contract's precedence, ROOM_NOT_FOUND, ALREADY_IN_ROOM, BANNED, and returns
   // the room so the caller can verify a password outside any lock (hashing is slow).
-  virtual void check_join(std::string room_id, std::string client_id, Callback<RoomRecord> done) = 0;
+  virtual void check_join(std::string room_id, std::string client_id,
+                          Callback<RoomRecord> done) = 0;
 
   // Seats `member`. Re-checks everything check_join checked, then that the room's password
   // hash still equals `expected_password_hash` (WRONG_PASSWORD otherwise: it changed after the
@@ -44,7 +45,8 @@ class RoomStore {
 
   // Removes the client. NOT_IN_ROOM if it is not a member. Migrates the host to the
   // longest-present member; deletes the room when it becomes empty.
-  virtual void leave_room(std::string room_id, std::string client_id, Callback<LeaveOutcome> done) = 0;
+  virtual void leave_room(std::string room_id, std::string client_id,
+                          Callback<LeaveOutcome> done) = 0;
 
   // Host removes `target_client_id` and bans it from the room. NOT_IN_ROOM (caller not a
   // member), NOT_HOST, then NOT_IN_ROOM again if the target is not a member.
@@ -52,7 +54,8 @@ class RoomStore {
                     Callback<LeaveOutcome> done) = 0;
 
   // Host closes the room: returns the room and members as they were, and deletes it.
-  virtual void close_room(std::string room_id, std::string host_client_id, Callback<RoomView> done) = 0;
+  virtual void close_room(std::string room_id, std::string host_client_id,
+                          Callback<RoomView> done) = 0;
 
   // Host changes settings. INVALID_REQUEST when max_players would drop below the current count.
   virtual void update_room(std::string room_id, std::string host_client_id, RoomUpdate update,

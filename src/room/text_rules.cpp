@@ -67,6 +67,8 @@ bool is_valid_id(std::string_view s) noexcept {
   return true;
 }
 
-bool is_game_id(std::string_view s) noexcept { return s.size() == 16 && is_hex(s); }
+bool is_game_id(std::string_view s) noexcept {
+  return s.size() == 16 && is_hex(s);
+}
 
 }  // namespace sudachi::room::text

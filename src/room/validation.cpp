@@ -194,8 +194,8 @@ Result<MetricsReport> parse_metrics_report(const json::value& payload) {
   auto loss = r.number("packetLossRate", Need::required, 0.0, 1.0);
   auto bandwidth = r.integer("bandwidthKbps", Need::required, 0, kMaxBandwidthKbps);
   if (!r.ok()) return r.error();
-  return MetricsReport{std::move(*room_id), *direct ? "direct" : "relay", static_cast<int>(*latency),
-                       *loss, static_cast<int>(*bandwidth)};
+  return MetricsReport{std::move(*room_id), *direct ? "direct" : "relay",
+                       static_cast<int>(*latency), *loss, static_cast<int>(*bandwidth)};
 }
 
 Result<GuestSignUp> parse_guest_sign_up(const json::value& payload) {

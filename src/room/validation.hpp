@@ -14,7 +14,7 @@
 // handlers after it only ever see well-formed values. Limits are in docs/room-protocol.md.
 namespace sudachi::room {
 
-inline constexpr std::size_t kMaxNameChars = 32;       // room names and usernames
+inline constexpr std::size_t kMaxNameChars = 32;  // room names and usernames
 inline constexpr std::size_t kMaxGameNameChars = 64;
 inline constexpr std::size_t kMaxChatChars = 500;
 inline constexpr std::size_t kMaxPasswordChars = 128;  // bounds the hashing work per request

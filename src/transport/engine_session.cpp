@@ -17,7 +17,7 @@ constexpr char kRecordSeparator = '\x1e';
 // Closes the server starts; the client is still there and should hear about them.
 constexpr std::string_view kReasonShutdown = "server shutting down";
 constexpr std::string_view kReasonServerDisconnect = "server disconnect";
-}
+}  // namespace
 
 EngineSession::EngineSession(Executor executor, std::string sid, std::string remote_ip,
                              Transport transport, SessionContext& ctx)
@@ -96,10 +96,12 @@ void EngineSession::close(std::string_view reason) {
   // reference server does, the session stays findable until that GET, which gets what was
   // queued and a CLOSE packet; bounded by a timer in case the client never comes back.
   const bool server_initiated = reason == kReasonShutdown || reason == kReasonServerDisconnect;
-  if (server_initiated && transport_ == Transport::polling && !pending_get_ && !upgrading_ && !probe_ws_) {
+  if (server_initiated && transport_ == Transport::polling && !pending_get_ && !upgrading_ &&
+      !probe_ws_) {
     queue_.push_back(std::make_shared<const std::string>("1"));
     awaiting_final_poll_ = true;
-    connect_timer_.expires_after(std::chrono::milliseconds(std::min<std::uint32_t>(ctx_.config.ping_timeout_ms, 5'000)));
+    connect_timer_.expires_after(
+        std::chrono::milliseconds(std::min<std::uint32_t>(ctx_.config.ping_timeout_ms, 5'000)));
     connect_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
       if (auto self = weak.lock(); self && !ec) self->finish_final_poll();
     });
@@ -213,16 +215,19 @@ void EngineSession::handle_poll_get(PollRespond respond) {
     return;
   }
   if (closed_) {
-    respond(PollReply{400, "application/json", eio::encode_http_error(eio::HttpErrorCode::unknown_sid)});
+    respond(PollReply{400, "application/json",
+                      eio::encode_http_error(eio::HttpErrorCode::unknown_sid)});
     return;
   }
   if (transport_ != Transport::polling) {
-    respond(PollReply{400, "application/json", eio::encode_http_error(eio::HttpErrorCode::bad_request)});
+    respond(PollReply{400, "application/json",
+                      eio::encode_http_error(eio::HttpErrorCode::bad_request)});
     return;
   }
   if (pending_get_) {
     // Two concurrent polls mean a confused or hostile client; the reference server closes.
-    respond(PollReply{400, "application/json", eio::encode_http_error(eio::HttpErrorCode::bad_request)});
+    respond(PollReply{400, "application/json",
+                      eio::encode_http_error(eio::HttpErrorCode::bad_request)});
     close("overlapping poll");
     return;
   }
@@ -237,15 +242,18 @@ void EngineSession::handle_poll_get(PollRespond respond) {
 
 void EngineSession::handle_poll_post(std::string_view body, PollRespond respond) {
   if (closed_) {
-    respond(PollReply{400, "application/json", eio::encode_http_error(eio::HttpErrorCode::unknown_sid)});
+    respond(PollReply{400, "application/json",
+                      eio::encode_http_error(eio::HttpErrorCode::unknown_sid)});
     return;
   }
   if (transport_ != Transport::polling) {
-    respond(PollReply{400, "application/json", eio::encode_http_error(eio::HttpErrorCode::bad_request)});
+    respond(PollReply{400, "application/json",
+                      eio::encode_http_error(eio::HttpErrorCode::bad_request)});
     return;
   }
   if (body.size() > ctx_.config.max_payload) {
-    respond(PollReply{413, "application/json", eio::encode_http_error(eio::HttpErrorCode::bad_request)});
+    respond(PollReply{413, "application/json",
+                      eio::encode_http_error(eio::HttpErrorCode::bad_request)});
     close("payload too large");
     return;
   }
@@ -253,7 +261,8 @@ void EngineSession::handle_poll_post(std::string_view body, PollRespond respond)
   if (eio::decode_payload(body, packets, ctx_.config.max_packets_per_payload) !=
       eio::DecodeError::none) {
     ctx_.metrics.protocol_errors.inc();
-    respond(PollReply{400, "application/json", eio::encode_http_error(eio::HttpErrorCode::bad_request)});
+    respond(PollReply{400, "application/json",
+                      eio::encode_http_error(eio::HttpErrorCode::bad_request)});
     close("malformed payload");
     return;
   }

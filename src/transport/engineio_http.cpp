@@ -32,9 +32,12 @@ bool parse_query(std::string_view target, EngineQuery& out) {
   auto url = boost::urls::parse_origin_form(target);
   if (!url) return false;
   for (auto param : url->params()) {
-    if (param.key == "EIO") out.eio = param.value;
-    else if (param.key == "transport") out.transport = param.value;
-    else if (param.key == "sid") out.sid = param.value;
+    if (param.key == "EIO")
+      out.eio = param.value;
+    else if (param.key == "transport")
+      out.transport = param.value;
+    else if (param.key == "sid")
+      out.sid = param.value;
   }
   return true;
 }
@@ -43,7 +46,8 @@ bool parse_query(std::string_view target, EngineQuery& out) {
 
 void HttpSession::respond_engineio_error(unsigned status, int code) {
   ctx_.metrics.refused.with({"engineio_error_" + std::to_string(code)}).inc();
-  respond(status, "application/json", eio::encode_http_error(static_cast<eio::HttpErrorCode>(code)));
+  respond(status, "application/json",
+          eio::encode_http_error(static_cast<eio::HttpErrorCode>(code)));
 }
 
 void HttpSession::respond_poll(const PollReply& reply) {
@@ -127,22 +131,24 @@ void HttpSession::handshake_polling() {
             {{"Retry-After", "5"}});
     return;
   }
-  ctx_.connection_limiter.consume("conn:" + remote_ip_, [self = shared_from_this()](room::RateDecision d) {
-    self->on_own_loop([d](HttpSession& s) {
-      if (!d.allowed) {
-        s.ctx_.metrics.refused.with({"rate_limited"}).inc();
-        s.respond(429, "application/json", R"({"code":4,"message":"Too many connections"})",
-                  {{"Retry-After", std::to_string(d.retry_after_seconds)}});
-        return;
-      }
-      auto session = std::make_shared<EngineSession>(s.executor_, random_token(15), s.remote_ip_,
-                                                     EngineSession::Transport::polling, s.ctx_);
-      s.ctx_.registry.add(session->sid(), session);
-      session->start(nullptr);
-      s.respond(200, "text/plain; charset=UTF-8", session->open_packet(),
-                {{"Cache-Control", "no-store"}});
-    });
-  });
+  ctx_.connection_limiter.consume(
+      "conn:" + remote_ip_, [self = shared_from_this()](room::RateDecision d) {
+        self->on_own_loop([d](HttpSession& s) {
+          if (!d.allowed) {
+            s.ctx_.metrics.refused.with({"rate_limited"}).inc();
+            s.respond(429, "application/json", R"({"code":4,"message":"Too many connections"})",
+                      {{"Retry-After", std::to_string(d.retry_after_seconds)}});
+            return;
+          }
+          auto session =
+              std::make_shared<EngineSession>(s.executor_, random_token(15), s.remote_ip_,
+                                              EngineSession::Transport::polling, s.ctx_);
+          s.ctx_.registry.add(session->sid(), session);
+          session->start(nullptr);
+          s.respond(200, "text/plain; charset=UTF-8", session->open_packet(),
+                    {{"Cache-Control", "no-store"}});
+        });
+      });
 }
 
 void HttpSession::handshake_websocket() {
@@ -152,20 +158,22 @@ void HttpSession::handshake_websocket() {
             {{"Retry-After", "5"}, {"Connection", "close"}});
     return;
   }
-  ctx_.connection_limiter.consume("conn:" + remote_ip_, [self = shared_from_this()](room::RateDecision d) {
-    self->on_own_loop([d](HttpSession& s) {
-      if (!d.allowed) {
-        s.ctx_.metrics.refused.with({"rate_limited"}).inc();
-        s.respond(429, "application/json", R"({"code":4,"message":"Too many connections"})",
-                  {{"Retry-After", std::to_string(d.retry_after_seconds)}, {"Connection", "close"}});
-        return;
-      }
-      s.stream_.expires_never();
-      auto ws = std::make_shared<WebSocketSession>(s.stream_.release_socket(), s.executor_, s.ctx_,
-                                                   s.remote_ip_);
-      ws->run(std::move(s.request_), nullptr);
-    });
-  });
+  ctx_.connection_limiter.consume(
+      "conn:" + remote_ip_, [self = shared_from_this()](room::RateDecision d) {
+        self->on_own_loop([d](HttpSession& s) {
+          if (!d.allowed) {
+            s.ctx_.metrics.refused.with({"rate_limited"}).inc();
+            s.respond(
+                429, "application/json", R"({"code":4,"message":"Too many connections"})",
+                {{"Retry-After", std::to_string(d.retry_after_seconds)}, {"Connection", "close"}});
+            return;
+          }
+          s.stream_.expires_never();
+          auto ws = std::make_shared<WebSocketSession>(s.stream_.release_socket(), s.executor_,
+                                                       s.ctx_, s.remote_ip_);
+          ws->run(std::move(s.request_), nullptr);
+        });
+      });
 }
 
 // The upgrade WebSocket must live on the loop of the session it upgrades, so that every

@@ -10,8 +10,8 @@ namespace sudachi::transport {
 // A plain HTTP request as the transport hands it to the application's REST routes, and the
 // response the routes hand back. Keeps Beast out of the application.
 struct ApiRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // decoded path without the query
+  std::string method;                                      // "GET", "POST", ...
+  std::string path;                                        // decoded path without the query
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::string content_type;
   std::string body;

@@ -21,7 +21,8 @@ struct HttpServer::Impl {
       : config(std::move(cfg)),
         deps(d),
         transport_metrics(d.metrics),
-        ctx{config, registry, transport_metrics, d.jwt, d.service, d.clock, d.connection_limiter, d.api} {}
+        ctx{config,    registry, transport_metrics,    d.jwt,
+            d.service, d.clock,  d.connection_limiter, d.api} {}
 
   TransportConfig config;
   Dependencies deps;
@@ -38,7 +39,9 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(TransportConfig config, Dependencies deps)
     : impl_(std::make_unique<Impl>(std::move(config), deps)) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 Result<std::uint16_t> HttpServer::start() {
   auto& im = *impl_;
@@ -82,11 +85,17 @@ void HttpServer::begin_drain() {
   im.registry.for_each([](const std::shared_ptr<EngineSession>& s) { s->shutdown(); });
 }
 
-bool HttpServer::draining() const { return impl_->ctx.draining.load(); }
+bool HttpServer::draining() const {
+  return impl_->ctx.draining.load();
+}
 
-std::size_t HttpServer::sessions() const { return impl_->registry.size(); }
+std::size_t HttpServer::sessions() const {
+  return impl_->registry.size();
+}
 
-std::size_t HttpServer::open_websockets() const { return impl_->ctx.live_websockets.load(); }
+std::size_t HttpServer::open_websockets() const {
+  return impl_->ctx.live_websockets.load();
+}
 
 void HttpServer::stop() {
   auto& im = *impl_;
@@ -99,7 +108,8 @@ void HttpServer::stop() {
     if (thread.joinable()) thread.join();
   }
   // Sessions still registered hold references into loops that no longer run.
-  im.registry.for_each([&im](const std::shared_ptr<EngineSession>& s) { im.registry.remove(s->sid()); });
+  im.registry.for_each(
+      [&im](const std::shared_ptr<EngineSession>& s) { im.registry.remove(s->sid()); });
 }
 
 }  // namespace sudachi::transport

@@ -16,7 +16,7 @@ class Registry;
 namespace sudachi::room {
 class RoomService;
 class RateLimiter;
-}
+}  // namespace sudachi::room
 
 namespace sudachi::transport {
 

@@ -43,7 +43,9 @@ HttpSession::HttpSession(asio::ip::tcp::socket socket, EngineSession::Executor e
   remote_ip_ = remote_address(stream_.socket());
 }
 
-void HttpSession::run() { do_read_header(); }
+void HttpSession::run() {
+  do_read_header();
+}
 
 void HttpSession::on_own_loop(std::function<void(HttpSession&)> fn) {
   asio::post(executor_, [self = shared_from_this(), f = std::move(fn)] { f(*self); });
@@ -53,10 +55,9 @@ void HttpSession::do_read_header() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(ctx_.config.max_http_header_bytes));
   stream_.expires_after(std::chrono::milliseconds(ctx_.config.http_header_timeout_ms));
-  http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                            self->on_header(ec);
-                          });
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
 void HttpSession::on_header(beast::error_code ec) {
@@ -75,8 +76,9 @@ void HttpSession::on_header(beast::error_code ec) {
     on_body({});
     return;
   }
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_body(e); });
+  http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_body(e); });
 }
 
 void HttpSession::on_body(beast::error_code ec) {
@@ -134,9 +136,10 @@ void HttpSession::handle_api() {
   }
   api_request.body = std::move(request_.body());
   api_request.remote_ip = remote_ip_;
-  const bool handled = ctx_.api.handle(std::move(api_request), [self = shared_from_this()](ApiResponse r) {
-    self->on_own_loop([r = std::move(r)](HttpSession& s) { s.respond_api(r); });
-  });
+  const bool handled =
+      ctx_.api.handle(std::move(api_request), [self = shared_from_this()](ApiResponse r) {
+        self->on_own_loop([r = std::move(r)](HttpSession& s) { s.respond_api(r); });
+      });
   if (!handled) {
     respond(404, "application/json", R"({"error":{"code":"NOT_FOUND","message":"Not found"}})");
   }
@@ -154,15 +157,16 @@ void HttpSession::respond_api(const ApiResponse& response) {
   ctx_.metrics.http_requests.with({"api", std::string(status_class(response.status))}).inc();
   const bool keep_alive = res->keep_alive();
   response_ = res;
-  http::async_write(stream_, *res, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-    self->on_write(keep_alive, ec);
-  });
+  http::async_write(stream_, *res,
+                    [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                      self->on_write(keep_alive, ec);
+                    });
 }
 
 void HttpSession::respond(unsigned status, std::string content_type, std::string body,
                           std::initializer_list<std::pair<const char*, std::string>> headers) {
   auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status),
-                                                                  request_.version());
+                                                                 request_.version());
   res->set(http::field::server, "sudachi-room");
   res->set(http::field::content_type, content_type);
   bool keep_alive = request_.keep_alive();
@@ -178,9 +182,10 @@ void HttpSession::respond(unsigned status, std::string content_type, std::string
              std::string(status_class(status))})
       .inc();
   response_ = res;
-  http::async_write(stream_, *res, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-    self->on_write(keep_alive, ec);
-  });
+  http::async_write(stream_, *res,
+                    [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                      self->on_write(keep_alive, ec);
+                    });
 }
 
 void HttpSession::on_write(bool keep_alive, beast::error_code ec) {

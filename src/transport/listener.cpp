@@ -38,7 +38,9 @@ std::uint16_t Listener::port() const {
   return acceptor_.local_endpoint(ec).port();
 }
 
-void Listener::run() { do_accept(); }
+void Listener::run() {
+  do_accept();
+}
 
 void Listener::stop() {
   asio::post(ioc_, [self = shared_from_this()] {
@@ -49,7 +51,7 @@ void Listener::stop() {
 
 void Listener::do_accept() {
   acceptor_.async_accept(ioc_, [self = shared_from_this()](boost::system::error_code ec,
-                                                            asio::ip::tcp::socket socket) {
+                                                           asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
     if (ec) {
       // EMFILE and friends: log, keep accepting; the condition is usually transient.
@@ -57,7 +59,8 @@ void Listener::do_accept() {
     } else {
       boost::system::error_code ignored;
       socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-      std::make_shared<HttpSession>(std::move(socket), self->ioc_.get_executor(), self->ctx_)->run();
+      std::make_shared<HttpSession>(std::move(socket), self->ioc_.get_executor(), self->ctx_)
+          ->run();
     }
     self->do_accept();
   });

@@ -44,8 +44,8 @@ void SocketIoEndpoint::send_error(EngineSession& session, std::string_view messa
   }
 }
 
-SocketIoEndpoint::Verdict SocketIoEndpoint::on_message(const std::shared_ptr<EngineSession>& session,
-                                                       std::string_view text) {
+SocketIoEndpoint::Verdict SocketIoEndpoint::on_message(
+    const std::shared_ptr<EngineSession>& session, std::string_view text) {
   if (pending_attachments_ > 0) {
     // Attachments follow their packet immediately; text in their place breaks the protocol.
     ctx_.metrics.protocol_errors.inc();
@@ -102,10 +102,11 @@ SocketIoEndpoint::Verdict SocketIoEndpoint::on_message(const std::shared_ptr<Eng
   return Verdict::close;
 }
 
-SocketIoEndpoint::Verdict SocketIoEndpoint::on_connect(const std::shared_ptr<EngineSession>& session,
-                                                       const sio::Packet& packet) {
+SocketIoEndpoint::Verdict SocketIoEndpoint::on_connect(
+    const std::shared_ptr<EngineSession>& session, const sio::Packet& packet) {
   if (packet.nsp != "/") {
-    session->enqueue(frame(sio::encode_connect_error_frame(packet.nsp, "Invalid namespace", nullptr)));
+    session->enqueue(
+        frame(sio::encode_connect_error_frame(packet.nsp, "Invalid namespace", nullptr)));
     return Verdict::keep;
   }
   if (connected_) return Verdict::keep;  // a repeated CONNECT changes nothing
@@ -119,8 +120,8 @@ SocketIoEndpoint::Verdict SocketIoEndpoint::on_connect(const std::shared_ptr<Eng
   auto claims = ctx_.jwt.verify(token, ctx_.clock.unix_ms() / 1000);
   if (!claims) {
     ctx_.metrics.refused.with({"auth_failed"}).inc();
-    session->enqueue(frame(sio::encode_connect_error_frame(
-        "/", "Invalid authentication token", json::object{{"code", "AUTH_FAILED"}})));
+    session->enqueue(frame(sio::encode_connect_error_frame("/", "Invalid authentication token",
+                                                           json::object{{"code", "AUTH_FAILED"}})));
     return Verdict::keep;
   }
 

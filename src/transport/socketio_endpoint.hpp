@@ -37,8 +37,7 @@ class SocketIoEndpoint {
 
  private:
   Verdict on_connect(const std::shared_ptr<EngineSession>& session, const socketio::Packet& packet);
-  void send_error(EngineSession& session, std::string_view message,
-                  const std::uint64_t* ack_id);
+  void send_error(EngineSession& session, std::string_view message, const std::uint64_t* ack_id);
 
   SessionContext& ctx_;
   room::ClientIdentity identity_;

@@ -14,9 +14,9 @@ struct TransportMetrics {
   metrics::Gauge& socketio_connected;
   metrics::Counter& handshakes;
   metrics::Counter& upgrades;
-  metrics::Family<metrics::Counter> refused;       // by reason
-  metrics::Family<metrics::Counter> closed;        // by reason
-  metrics::Family<metrics::Counter> http_requests; // by route class and status class
+  metrics::Family<metrics::Counter> refused;        // by reason
+  metrics::Family<metrics::Counter> closed;         // by reason
+  metrics::Family<metrics::Counter> http_requests;  // by route class and status class
   metrics::Counter& frames_in;
   metrics::Counter& frames_out;
   metrics::Counter& protocol_errors;

@@ -19,16 +19,17 @@ WebSocketSession::WebSocketSession(asio::ip::tcp::socket socket, EngineSession::
   ctx_.live_websockets.fetch_add(1);
 }
 
-WebSocketSession::~WebSocketSession() { ctx_.live_websockets.fetch_sub(1); }
+WebSocketSession::~WebSocketSession() {
+  ctx_.live_websockets.fetch_sub(1);
+}
 
 void WebSocketSession::run(Request request, std::shared_ptr<EngineSession> upgrading) {
   engine_ = std::move(upgrading);
   request_ = std::move(request);
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.read_message_max(ctx_.config.max_payload);
-  ws_.async_accept(request_, [self = shared_from_this()](boost::system::error_code ec) {
-    self->on_accept(ec);
-  });
+  ws_.async_accept(
+      request_, [self = shared_from_this()](boost::system::error_code ec) { self->on_accept(ec); });
 }
 
 void WebSocketSession::on_accept(boost::system::error_code ec) {
@@ -63,7 +64,8 @@ void WebSocketSession::do_read() {
 void WebSocketSession::on_read(boost::system::error_code ec, std::size_t) {
   if (ec) {
     // Closed by the peer, timed out, or a frame over read_message_max (maxPayload).
-    if (ec == websocket::error::message_too_big) ctx_.metrics.refused.with({"payload_too_large"}).inc();
+    if (ec == websocket::error::message_too_big)
+      ctx_.metrics.refused.with({"payload_too_large"}).inc();
     detach();
     return;
   }

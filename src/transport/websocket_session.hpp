@@ -21,7 +21,8 @@ struct SessionContext;
 // One WebSocket connection carrying an Engine.IO session: either a fresh session (no sid in
 // the URL) or the upgrade of a polling session. One async_write in flight, a bounded queue.
 // Lives on the event loop of the Engine.IO session it serves.
-class WebSocketSession final : public WsLink, public std::enable_shared_from_this<WebSocketSession> {
+class WebSocketSession final : public WsLink,
+                               public std::enable_shared_from_this<WebSocketSession> {
  public:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 

@@ -44,10 +44,36 @@ class Prng {
 
 // Tokens that move the decoders between their states; random bytes rarely hit them.
 constexpr std::array<std::string_view, 30> kTokens = {
-    "\x1e", "b", "0", "2", "4", "5", "6", "-", "/", ",", "[", "]", "{", "}", "\"", ":", "\\u0000",
-    "\\ud83c\\udfae", "18446744073709551615", "18446744073709551616", "4294967296", "1e400",
-    "[[[[[[[[", "]]]]]]]]", "\"connect\"", "{\"_placeholder\":true,\"num\":0}", "==", "AAAA",
-    "\xf0\x9f\x8e\xae", "\xed\xa0\x80",
+    "\x1e",
+    "b",
+    "0",
+    "2",
+    "4",
+    "5",
+    "6",
+    "-",
+    "/",
+    ",",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\"",
+    ":",
+    "\\u0000",
+    "\\ud83c\\udfae",
+    "18446744073709551615",
+    "18446744073709551616",
+    "4294967296",
+    "1e400",
+    "[[[[[[[[",
+    "]]]]]]]]",
+    "\"connect\"",
+    "{\"_placeholder\":true,\"num\":0}",
+    "==",
+    "AAAA",
+    "\xf0\x9f\x8e\xae",
+    "\xed\xa0\x80",
 };
 
 std::vector<Input> read_corpus(const std::filesystem::path& dir) {
@@ -127,9 +153,13 @@ void run_corpus(Target target, const char* corpus, std::uint64_t seed) {
   }
 }
 
-TEST(FuzzCorpus, EngineIo) { run_corpus(&engineio_one_input, "engineio", 0x5eed'0001); }
+TEST(FuzzCorpus, EngineIo) {
+  run_corpus(&engineio_one_input, "engineio", 0x5eed'0001);
+}
 
-TEST(FuzzCorpus, SocketIo) { run_corpus(&socketio_one_input, "socketio", 0x5eed'0002); }
+TEST(FuzzCorpus, SocketIo) {
+  run_corpus(&socketio_one_input, "socketio", 0x5eed'0002);
+}
 
 // Both decoders see Engine.IO and Socket.IO seeds: each is hostile input for the other.
 TEST(FuzzCorpus, CrossFed) {

@@ -32,9 +32,9 @@ int socketio_one_input(const std::uint8_t* data, std::size_t size);
 }  // namespace sudachi::fuzz
 
 // Each target defines kTarget, data and size in scope where this is used.
-#define SUDACHI_FUZZ_CHECK(condition)                                                        \
-  do {                                                                                       \
-    if (!(condition)) {                                                                      \
-      ::sudachi::fuzz::invariant_failed(kTarget, #condition, __LINE__, data, size);          \
-    }                                                                                        \
+#define SUDACHI_FUZZ_CHECK(condition)                                               \
+  do {                                                                              \
+    if (!(condition)) {                                                             \
+      ::sudachi::fuzz::invariant_failed(kTarget, #condition, __LINE__, data, size); \
+    }                                                                               \
   } while (false)

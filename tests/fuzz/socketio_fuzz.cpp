@@ -18,7 +18,9 @@ namespace sio = socketio;
 
 constexpr const char* kTarget = "socketio";
 
-std::string_view view(const json::string& s) { return {s.data(), s.size()}; }
+std::string_view view(const json::string& s) {
+  return {s.data(), s.size()};
+}
 
 // Boost.JSON 1.81 parses some decimal numbers one unit in the last place away from the
 // nearest double (its precise mode came in 1.83), while it prints the shortest text that reads
@@ -89,8 +91,8 @@ void check_guarantees(const std::uint8_t* data, std::size_t size, const sio::Pac
 }
 
 // decode(encode(p)) == p, and encoding is then stable.
-void check_generic_round_trip(const std::uint8_t* data, std::size_t size,
-                              const sio::Packet& packet, const sio::DecodeLimits& limits) {
+void check_generic_round_trip(const std::uint8_t* data, std::size_t size, const sio::Packet& packet,
+                              const sio::DecodeLimits& limits) {
   const std::string text = sio::encode(packet);
   sio::Packet again;
   SUDACHI_FUZZ_CHECK(sio::decode(text, again, limits) == sio::DecodeError::none);

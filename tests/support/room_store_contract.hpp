@@ -341,20 +341,17 @@ TYPED_TEST_P(RoomStoreContract, ListOrdersRoomsCreatedAtTheSameTimeById) {
   EXPECT_EQ(room_ids(h.list()), (std::vector<std::string>{"c", "b", "a"}));
 }
 
-REGISTER_TYPED_TEST_SUITE_P(RoomStoreContract, CreateSeatsTheHostAsOnlyMember,
-                            CreateRefusesAHostAlreadyInARoom, CreateStampsMissingTimesFromTheClock,
-                            JoinSeatsInJoinOrderAndTracksPeak,
-                            CheckJoinReturnsTheRoomWithItsPasswordHash,
-                            JoinReportsEachErrorOnItsOwn, JoinRefusesAClientInAnotherRoom,
-                            JoinErrorsTakePrecedenceMissingAlreadyInRoomBannedPassword,
-                            PasswordChangedAfterCheckIsWrongPassword, LeaveByANonMemberIsNotInRoom,
-                            HostLeavingMigratesToTheLongestPresentMember,
-                            NonHostLeavingReportsNoNewHost, LastMemberLeavingDeletesTheRoom,
-                            KickRemovesAndBansTheTargetFromThatRoomOnly, KickRefusalsChangeNothing,
-                            CloseReturnsTheRoomAsItWasAndDeletesIt, UpdateChangesOnlyGivenFields,
-                            UpdateRefusalsChangeNothingAndMaxMayEqualPlayers,
-                            RecordP2pCountsOutcomes, CallbacksMayReenterTheStore,
-                            ListOrdersRoomsCreatedAtTheSameTimeById);
+REGISTER_TYPED_TEST_SUITE_P(
+    RoomStoreContract, CreateSeatsTheHostAsOnlyMember, CreateRefusesAHostAlreadyInARoom,
+    CreateStampsMissingTimesFromTheClock, JoinSeatsInJoinOrderAndTracksPeak,
+    CheckJoinReturnsTheRoomWithItsPasswordHash, JoinReportsEachErrorOnItsOwn,
+    JoinRefusesAClientInAnotherRoom, JoinErrorsTakePrecedenceMissingAlreadyInRoomBannedPassword,
+    PasswordChangedAfterCheckIsWrongPassword, LeaveByANonMemberIsNotInRoom,
+    HostLeavingMigratesToTheLongestPresentMember, NonHostLeavingReportsNoNewHost,
+    LastMemberLeavingDeletesTheRoom, KickRemovesAndBansTheTargetFromThatRoomOnly,
+    KickRefusalsChangeNothing, CloseReturnsTheRoomAsItWasAndDeletesIt, UpdateChangesOnlyGivenFields,
+    UpdateRefusalsChangeNothingAndMaxMayEqualPlayers, RecordP2pCountsOutcomes,
+    CallbacksMayReenterTheStore, ListOrdersRoomsCreatedAtTheSameTimeById);
 
 // The lobby: r1..r5 created one second apart (r5 newest), plus one private room.
 //   r1 G1 eu  open      max 2  (full once bob joins)

@@ -25,7 +25,9 @@ constexpr std::array<std::int8_t, 256> make_base64_table() {
 }
 constexpr std::array<std::int8_t, 256> kBase64Table = make_base64_table();
 
-int base64_value(char c) { return kBase64Table[static_cast<unsigned char>(c)]; }
+int base64_value(char c) {
+  return kBase64Table[static_cast<unsigned char>(c)];
+}
 
 // Strict decoding: whole quads, '=' only as the last one or two characters, and zero bits
 // where padding truncates. Lenient decoders (Node's Buffer skips junk) would make two
@@ -39,8 +41,8 @@ bool decode_base64(std::string_view in, std::string& out) {
     const int a = base64_value(in[i]);
     const int b = base64_value(in[i + 1]);
     if (a < 0 || b < 0) return false;
-    const std::uint32_t head = (static_cast<std::uint32_t>(a) << 18) |
-                               (static_cast<std::uint32_t>(b) << 12);
+    const std::uint32_t head =
+        (static_cast<std::uint32_t>(a) << 18) | (static_cast<std::uint32_t>(b) << 12);
     if (last && in[i + 2] == '=' && in[i + 3] == '=') {
       if ((b & 0x0f) != 0) return false;
       out.push_back(static_cast<char>(head >> 16));
@@ -68,9 +70,10 @@ bool decode_base64(std::string_view in, std::string& out) {
 void append_base64(std::string_view in, std::string& out) {
   std::size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
-    const std::uint32_t n = (static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16) |
-                            (static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8) |
-                            static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 2]));
+    const std::uint32_t n =
+        (static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16) |
+        (static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8) |
+        static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 2]));
     out.push_back(kBase64Alphabet[(n >> 18) & 0x3f]);
     out.push_back(kBase64Alphabet[(n >> 12) & 0x3f]);
     out.push_back(kBase64Alphabet[(n >> 6) & 0x3f]);
@@ -86,7 +89,9 @@ void append_base64(std::string_view in, std::string& out) {
   out.push_back('=');
 }
 
-bool is_packet_type(char c) { return c >= '0' && c <= '6'; }
+bool is_packet_type(char c) {
+  return c >= '0' && c <= '6';
+}
 
 }  // namespace
 
@@ -112,8 +117,8 @@ DecodeError decode_payload(std::string_view body, std::vector<Packet>& out,
                            std::size_t max_packets) {
   out.clear();
   // Count first, so that a body of a million separators is refused before anything is built.
-  const auto separators = static_cast<std::size_t>(
-      std::count(body.begin(), body.end(), kRecordSeparator));
+  const auto separators =
+      static_cast<std::size_t>(std::count(body.begin(), body.end(), kRecordSeparator));
   if (separators >= max_packets) return DecodeError::too_many;  // segments = separators + 1
 
   out.reserve(separators + 1);
@@ -181,11 +186,21 @@ std::string encode_open(std::string_view sid, bool offer_websocket_upgrade,
 std::string encode_http_error(HttpErrorCode code) {
   std::string_view message;
   switch (code) {
-    case HttpErrorCode::unknown_transport: message = "Transport unknown"; break;
-    case HttpErrorCode::unknown_sid: message = "Session ID unknown"; break;
-    case HttpErrorCode::bad_handshake_method: message = "Bad handshake method"; break;
-    case HttpErrorCode::bad_request: message = "Bad request"; break;
-    case HttpErrorCode::forbidden: message = "Forbidden"; break;
+    case HttpErrorCode::unknown_transport:
+      message = "Transport unknown";
+      break;
+    case HttpErrorCode::unknown_sid:
+      message = "Session ID unknown";
+      break;
+    case HttpErrorCode::bad_handshake_method:
+      message = "Bad handshake method";
+      break;
+    case HttpErrorCode::bad_request:
+      message = "Bad request";
+      break;
+    case HttpErrorCode::forbidden:
+      message = "Forbidden";
+      break;
     case HttpErrorCode::unsupported_protocol_version:
       message = "Unsupported protocol version";
       break;

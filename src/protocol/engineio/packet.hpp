@@ -28,10 +28,10 @@ struct Packet {
 
 enum class DecodeError {
   none,
-  empty,          // zero-length packet
-  unknown_type,   // first char not 0-6
-  bad_base64,     // "b" packet with invalid base64
-  too_many,       // more packets in one payload than allowed
+  empty,         // zero-length packet
+  unknown_type,  // first char not 0-6
+  bad_base64,    // "b" packet with invalid base64
+  too_many,      // more packets in one payload than allowed
 };
 
 // One text packet, as carried by a WebSocket text frame or one segment of a polling payload.
@@ -43,7 +43,8 @@ DecodeError decode_packet(std::string_view text, Packet& out);
 // with 'b' is a base64-encoded binary message. At most `max_packets` are accepted. Empty
 // segments (an empty body, "\x1e\x1e", a trailing separator) are errors, as in the reference
 // parser. On error `out` is left empty.
-DecodeError decode_payload(std::string_view body, std::vector<Packet>& out, std::size_t max_packets);
+DecodeError decode_payload(std::string_view body, std::vector<Packet>& out,
+                           std::size_t max_packets);
 
 // "<type><data>" for a text packet.
 std::string encode_packet(PacketType type, std::string_view data = {});
@@ -56,8 +57,9 @@ std::string encode_payload(const std::vector<std::string_view>& encoded_packets)
 
 // The OPEN packet's JSON: {"sid","upgrades","pingInterval","pingTimeout","maxPayload"},
 // prefixed with '0'. `upgrades` is ["websocket"] when offered, else [].
-std::string encode_open(std::string_view sid, bool offer_websocket_upgrade, std::uint32_t ping_interval_ms,
-                        std::uint32_t ping_timeout_ms, std::uint64_t max_payload);
+std::string encode_open(std::string_view sid, bool offer_websocket_upgrade,
+                        std::uint32_t ping_interval_ms, std::uint32_t ping_timeout_ms,
+                        std::uint64_t max_payload);
 
 // Engine.IO's HTTP error bodies: {"code":N,"message":"..."} as the reference server sends.
 enum class HttpErrorCode {

@@ -20,7 +20,9 @@ constexpr std::array<std::string_view, 6> kReservedEvents = {
     "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
 };
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 bool is_binary(PacketType type) {
   return type == PacketType::binary_event || type == PacketType::binary_ack;
@@ -28,7 +30,8 @@ bool is_binary(PacketType type) {
 
 // Reads a run of decimal digits at `pos` into `value`; false when it exceeds `max`. An empty
 // run reads as 0 and leaves `pos` unchanged; the caller decides whether that is allowed.
-bool read_decimal(std::string_view text, std::size_t& pos, std::uint64_t max, std::uint64_t& value) {
+bool read_decimal(std::string_view text, std::size_t& pos, std::uint64_t max,
+                  std::uint64_t& value) {
   value = 0;
   while (pos < text.size() && is_digit(text[pos])) {
     const auto digit = static_cast<std::uint64_t>(text[pos] - '0');
@@ -216,14 +219,22 @@ DecodeError decode(std::string_view text, Packet& out, const DecodeLimits& limit
 
 std::string_view to_string(DecodeError error) noexcept {
   switch (error) {
-    case DecodeError::none: return "none";
-    case DecodeError::empty: return "empty packet";
-    case DecodeError::unknown_type: return "unknown packet type";
-    case DecodeError::bad_namespace: return "invalid namespace";
-    case DecodeError::bad_ack_id: return "invalid ack id";
-    case DecodeError::bad_attachments: return "invalid attachments";
-    case DecodeError::bad_json: return "invalid JSON";
-    case DecodeError::bad_payload: return "invalid payload";
+    case DecodeError::none:
+      return "none";
+    case DecodeError::empty:
+      return "empty packet";
+    case DecodeError::unknown_type:
+      return "unknown packet type";
+    case DecodeError::bad_namespace:
+      return "invalid namespace";
+    case DecodeError::bad_ack_id:
+      return "invalid ack id";
+    case DecodeError::bad_attachments:
+      return "invalid attachments";
+    case DecodeError::bad_json:
+      return "invalid JSON";
+    case DecodeError::bad_payload:
+      return "invalid payload";
   }
   return "unknown error";
 }
@@ -285,6 +296,8 @@ std::string encode_connect_error_frame(std::string_view nsp, std::string_view me
   return out;
 }
 
-std::string encode_disconnect_frame() { return std::string{kEngineIoMessage, '1'}; }
+std::string encode_disconnect_frame() {
+  return std::string{kEngineIoMessage, '1'};
+}
 
 }  // namespace sudachi::socketio

@@ -25,21 +25,21 @@ enum class PacketType : int {
 struct Packet {
   PacketType type = PacketType::event;
   std::string nsp = "/";
-  std::optional<std::uint64_t> id;   // ack id
-  boost::json::value data;           // null when absent
-  std::uint32_t attachments = 0;     // binary packets only
+  std::optional<std::uint64_t> id;  // ack id
+  boost::json::value data;          // null when absent
+  std::uint32_t attachments = 0;    // binary packets only
 };
 
 enum class DecodeError {
   none,
   empty,
   unknown_type,
-  bad_namespace,     // namespace not terminated by ',' or too long
-  bad_ack_id,        // digits overflow uint64
-  bad_attachments,   // binary packet without a valid "<n>-" prefix
-  bad_json,          // payload is not valid JSON, or too deep
-  bad_payload,       // valid JSON of the wrong shape for the packet type (e.g. EVENT not an array
-                     // starting with a string, CONNECT payload not an object)
+  bad_namespace,    // namespace not terminated by ',' or too long
+  bad_ack_id,       // digits overflow uint64
+  bad_attachments,  // binary packet without a valid "<n>-" prefix
+  bad_json,         // payload is not valid JSON, or too deep
+  bad_payload,      // valid JSON of the wrong shape for the packet type (e.g. EVENT not an array
+                    // starting with a string, CONNECT payload not an object)
 };
 
 struct DecodeLimits {

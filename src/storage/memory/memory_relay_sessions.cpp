@@ -25,7 +25,8 @@ MemoryRelaySessions::MemoryRelaySessions(const Clock& clock, std::size_t max_ent
     : clock_(clock), max_per_shard_(std::max<std::size_t>(1, max_entries / kShards)) {}
 
 void MemoryRelaySessions::claim(room::RelaySessionKey key, room::RelaySessionRecord candidate,
-                                std::int64_t ttl_ms, room::Callback<room::RelaySessionRecord> done) {
+                                std::int64_t ttl_ms,
+                                room::Callback<room::RelaySessionRecord> done) {
   done(try_claim(key, candidate, ttl_ms));
 }
 

@@ -34,7 +34,8 @@ class MemoryRelaySessions final : public room::RelaySessions {
 
   // The synchronous core of claim().
   room::RelaySessionRecord try_claim(const room::RelaySessionKey& key,
-                                     const room::RelaySessionRecord& candidate, std::int64_t ttl_ms);
+                                     const room::RelaySessionRecord& candidate,
+                                     std::int64_t ttl_ms);
 
   void sweep();
   std::size_t size() const;

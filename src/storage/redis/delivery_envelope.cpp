@@ -37,7 +37,9 @@ std::optional<std::uint64_t> take_number(std::string_view& in) {
   return n;
 }
 
-Error malformed() { return Error::make(ErrorCode::invalid_request, "malformed delivery envelope"); }
+Error malformed() {
+  return Error::make(ErrorCode::invalid_request, "malformed delivery envelope");
+}
 
 }  // namespace
 

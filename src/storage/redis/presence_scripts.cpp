@@ -12,7 +12,9 @@ local function now_ms()
 end
 )lua";
 
-std::string with_now(const char* body) { return std::string(kNow) + body; }
+std::string with_now(const char* body) {
+  return std::string(kNow) + body;
+}
 
 }  // namespace
 

@@ -31,15 +31,15 @@ void PresenceSweeper::tick() {
                 {options_.key_prefix, std::to_string(options_.grace.count()),
                  std::to_string(options_.per_tick)},
                 [state = state_](Result<RedisReply> reply) {
-    state->in_flight.store(false);
-    if (!reply || !reply->is_array()) return;
-    for (const auto& element : reply->elements()) {
-      auto id = element.as_string();
-      if (!id) continue;
-      state->evicted.fetch_add(1, std::memory_order_relaxed);
-      state->on_gone(std::string(*id));
-    }
-  });
+                  state->in_flight.store(false);
+                  if (!reply || !reply->is_array()) return;
+                  for (const auto& element : reply->elements()) {
+                    auto id = element.as_string();
+                    if (!id) continue;
+                    state->evicted.fetch_add(1, std::memory_order_relaxed);
+                    state->on_gone(std::string(*id));
+                  }
+                });
 }
 
 }  // namespace sudachi::storage::redis

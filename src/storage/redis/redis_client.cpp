@@ -21,7 +21,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-Error unavailable(std::string why) { return Error::make(ErrorCode::unavailable, std::move(why)); }
+Error unavailable(std::string why) {
+  return Error::make(ErrorCode::unavailable, std::move(why));
+}
 
 // One command in flight. hiredis holds a heap copy of the shared_ptr as privdata and drops it
 // in its callback; the timeout timer's handler holds another.
@@ -30,7 +32,7 @@ struct Pending {
   RedisClient::ReplyCallback done;
   asio::steady_timer timer;
   std::size_t* in_flight = nullptr;  // the owner's count, decremented when hiredis lets go
-  bool finished = false;  // replied or timed out: whichever comes first wins
+  bool finished = false;             // replied or timed out: whichever comes first wins
 };
 
 }  // namespace
@@ -39,8 +41,9 @@ struct RedisClient::Impl {
   explicit Impl(RedisOptions opts)
       : options(std::move(opts)),
         work(asio::make_work_guard(io)),
-        connection(io, options, true,
-                   {[this] { on_ready(); }, [this] { on_lost(); }, [this] { on_attempt_failed(); }}),
+        connection(
+            io, options, true,
+            {[this] { on_ready(); }, [this] { on_lost(); }, [this] { on_attempt_failed(); }}),
         health_timer(io) {}
 
   // ---- any thread ----
@@ -98,20 +101,20 @@ struct RedisClient::Impl {
 
   // hiredis' reply callback: runs inside hiredis, so it only converts the reply and posts.
   static void on_reply(redisAsyncContext* /*context*/, void* reply, void* privdata) {
-    std::unique_ptr<std::shared_ptr<Pending>> holder(static_cast<std::shared_ptr<Pending>*>(privdata));
+    std::unique_ptr<std::shared_ptr<Pending>> holder(
+        static_cast<std::shared_ptr<Pending>*>(privdata));
     std::shared_ptr<Pending> pending = *holder;
-    --*pending->in_flight;  // the Impl outlives every context it created (shutdown drains)
+    --*pending->in_flight;          // the Impl outlives every context it created (shutdown drains)
     if (pending->finished) return;  // timed out earlier; the late reply is dropped
     pending->finished = true;
     pending->timer.cancel();
     Result<RedisReply> result =
         reply ? Result<RedisReply>(internal::convert_reply(static_cast<const redisReply*>(reply)))
               : Result<RedisReply>(unavailable("Redis connection lost"));
-    asio::post(pending->timer.get_executor(),
-               [pending, result = std::move(result)]() mutable {
-                 auto callback = std::move(pending->done);
-                 callback(std::move(result));
-               });
+    asio::post(pending->timer.get_executor(), [pending, result = std::move(result)]() mutable {
+      auto callback = std::move(pending->done);
+      callback(std::move(result));
+    });
   }
 
   void on_ready() {
@@ -152,7 +155,7 @@ struct RedisClient::Impl {
       health_timer.cancel();
       connection.close();  // pending commands complete with UNAVAILABLE (posted, run below)
       healthy.store(false, std::memory_order_release);
-      work.reset();        // io.run() returns once every posted completion has run
+      work.reset();  // io.run() returns once every posted completion has run
     });
     if (thread.joinable()) thread.join();
   }
@@ -194,7 +197,8 @@ Result<std::unique_ptr<RedisClient>> RedisClient::connect(RedisOptions options) 
   asio::post(raw->io, [raw] { raw->connection.start(); });
   {
     std::unique_lock lock(raw->first_mutex);
-    raw->first_cv.wait_for(lock, wait + milliseconds(200), [raw] { return raw->first_attempt_done; });
+    raw->first_cv.wait_for(lock, wait + milliseconds(200),
+                           [raw] { return raw->first_attempt_done; });
   }
   return std::unique_ptr<RedisClient>(new RedisClient(std::move(impl)));
 }
@@ -207,7 +211,9 @@ Result<std::unique_ptr<RedisClient>> RedisClient::connect_url(std::string_view u
 
 RedisClient::RedisClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-RedisClient::~RedisClient() { impl_->shutdown(); }
+RedisClient::~RedisClient() {
+  impl_->shutdown();
+}
 
 void RedisClient::command(std::vector<std::string> args, ReplyCallback done) {
   impl_->submit(std::move(args), std::move(done));
@@ -239,7 +245,9 @@ void RedisClient::eval(const RedisScript& script, std::vector<std::string> keys,
   });
 }
 
-bool RedisClient::healthy() const { return impl_->healthy.load(std::memory_order_acquire); }
+bool RedisClient::healthy() const {
+  return impl_->healthy.load(std::memory_order_acquire);
+}
 
 RedisClientStats RedisClient::stats() const {
   RedisClientStats s;

@@ -14,11 +14,11 @@
 namespace sudachi::storage::redis {
 
 struct RedisClientStats {
-  std::uint64_t commands = 0;     // sent to Redis
-  std::uint64_t unavailable = 0;  // failed fast: not connected, too many in flight, shutting down
-  std::uint64_t timeouts = 0;     // no reply within command_timeout
-  std::uint64_t connections = 0;  // times a connection became ready (1 + reconnections)
-  std::uint64_t script_loads = 0; // NOSCRIPT answered by sending the script text
+  std::uint64_t commands = 0;      // sent to Redis
+  std::uint64_t unavailable = 0;   // failed fast: not connected, too many in flight, shutting down
+  std::uint64_t timeouts = 0;      // no reply within command_timeout
+  std::uint64_t connections = 0;   // times a connection became ready (1 + reconnections)
+  std::uint64_t script_loads = 0;  // NOSCRIPT answered by sending the script text
 };
 
 // A command connection to Redis: hiredis' async API driven by a private Boost.Asio io_context
@@ -56,8 +56,8 @@ class RedisClient {
 
   // EVALSHA, and EVAL with the text when Redis answers NOSCRIPT (so scripts survive a Redis
   // restart or SCRIPT FLUSH). `script` must outlive the callback (keep scripts static).
-  void eval(const RedisScript& script, std::vector<std::string> keys,
-            std::vector<std::string> args, ReplyCallback done);
+  void eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+            ReplyCallback done);
 
   // Connected and answering (a PING every health_interval keeps this current while idle).
   bool healthy() const;

@@ -35,7 +35,7 @@ struct RedisDelivery::State {
   // an outage until a heartbeat gets through: /ready waits for it, and the heartbeat retries
   // at a short interval meanwhile (other instances cannot reach our clients before).
   std::atomic<bool> presence_asserted{false};
-  std::atomic<bool> subscribed{false};  // mirrors the subscriber's state handler
+  std::atomic<bool> subscribed{false};             // mirrors the subscriber's state handler
   std::atomic<std::int64_t> last_heartbeat_ms{0};  // steady clock
 };
 
@@ -43,7 +43,8 @@ namespace {
 
 using StatePtr = std::shared_ptr<RedisDelivery::State>;
 
-void publish(const StatePtr& s, std::string channel, std::string payload, std::uint64_t recipients) {
+void publish(const StatePtr& s, std::string channel, std::string payload,
+             std::uint64_t recipients) {
   s->client->command({"PUBLISH", std::move(channel), std::move(payload)},
                      [s, recipients](Result<RedisReply> reply) {
                        if (reply && !reply->is_error()) {
@@ -143,21 +144,22 @@ void refresh_batch(const StatePtr& s, std::vector<LocalConnections::Entry> batch
     args.push_back(presence_value(s->options.instance_id, e.serial));
   }
   for (const auto& e : batch) args.push_back(e.client_id);
-  s->client->eval(presence_refresh_script(), std::move(keys), std::move(args),
-                  [s, batch = std::move(batch)](Result<RedisReply> reply) {
-    if (!reply || !reply->is_array()) {
-      s->presence_asserted.store(false);  // Redis away: retried at the short interval
-      return;
-    }
-    if (s->subscribed.load()) s->presence_asserted.store(true);
-    for (const auto& lost : reply->elements()) {
-      auto id = lost.as_string();
-      if (!id) continue;
-      for (const auto& e : batch) {
-        if (e.client_id == *id) evict_replaced(s, e.client_id, e.serial);
-      }
-    }
-  });
+  s->client->eval(
+      presence_refresh_script(), std::move(keys), std::move(args),
+      [s, batch = std::move(batch)](Result<RedisReply> reply) {
+        if (!reply || !reply->is_array()) {
+          s->presence_asserted.store(false);  // Redis away: retried at the short interval
+          return;
+        }
+        if (s->subscribed.load()) s->presence_asserted.store(true);
+        for (const auto& lost : reply->elements()) {
+          auto id = lost.as_string();
+          if (!id) continue;
+          for (const auto& e : batch) {
+            if (e.client_id == *id) evict_replaced(s, e.client_id, e.serial);
+          }
+        }
+      });
 }
 
 std::int64_t steady_ms() {
@@ -173,8 +175,12 @@ void heartbeat_now(const StatePtr& s) {
   const std::size_t step = std::max<std::size_t>(1, s->options.refresh_batch);
   if (entries.empty()) return refresh_batch(s, {}, info);  // the instance key alone
   for (std::size_t i = 0; i < entries.size(); i += step) {
-    const auto end = entries.begin() + static_cast<std::ptrdiff_t>(std::min(entries.size(), i + step));
-    refresh_batch(s, std::vector<LocalConnections::Entry>(entries.begin() + static_cast<std::ptrdiff_t>(i), end), info);
+    const auto end =
+        entries.begin() + static_cast<std::ptrdiff_t>(std::min(entries.size(), i + step));
+    refresh_batch(
+        s,
+        std::vector<LocalConnections::Entry>(entries.begin() + static_cast<std::ptrdiff_t>(i), end),
+        info);
   }
 }
 
@@ -188,7 +194,8 @@ Result<std::unique_ptr<RedisDelivery>> RedisDelivery::start(std::shared_ptr<Redi
   }
   if (options.presence_ttl.count() <= 0 || options.heartbeat_interval.count() <= 0 ||
       options.heartbeat_interval * 2 > options.presence_ttl) {
-    return Error::make(ErrorCode::invalid_request, "heartbeat interval must be at most half the presence TTL");
+    return Error::make(ErrorCode::invalid_request,
+                       "heartbeat interval must be at most half the presence TTL");
   }
   auto state = std::make_shared<State>(std::move(client), std::move(options));
   State* raw = state.get();  // handlers stop before the state goes (see ~RedisDelivery)
@@ -219,7 +226,8 @@ Result<std::unique_ptr<RedisDelivery>> RedisDelivery::start(std::shared_ptr<Redi
   raw->heartbeat_task.start(tick, [weak] {
     auto s = weak.lock();
     if (!s) return;
-    const bool due = steady_ms() - s->last_heartbeat_ms.load() >= s->options.heartbeat_interval.count();
+    const bool due =
+        steady_ms() - s->last_heartbeat_ms.load() >= s->options.heartbeat_interval.count();
     if (due || !s->presence_asserted.load()) heartbeat_now(s);
   });
   return std::unique_ptr<RedisDelivery>(new RedisDelivery(std::move(state)));
@@ -248,19 +256,20 @@ std::shared_ptr<room::ClientConnection> RedisDelivery::attach(
                   {presence_value(s->options.instance_id, attached.serial),
                    std::to_string(s->options.presence_ttl.count()), client_id},
                   [s, client_id](Result<RedisReply> reply) {
-    // Unavailable: the next heartbeat writes the presence; a connection elsewhere then finds
-    // its own presence lost at its heartbeat and goes.
-    if (!reply) return;
-    auto value = reply->as_string();
-    auto previous = value ? parse_presence(*value) : std::nullopt;
-    if (!previous || previous->instance_id == s->options.instance_id) return;
-    Envelope kick;
-    kick.kind = Envelope::Kind::kick;
-    kick.origin = s->options.instance_id;
-    kick.client_ids = {client_id};
-    kick.serial = previous->serial;
-    publish(s, s->keys.instance_channel(previous->instance_id), encode_envelope(kick), 1);
-  });
+                    // Unavailable: the next heartbeat writes the presence; a connection elsewhere
+                    // then finds its own presence lost at its heartbeat and goes.
+                    if (!reply) return;
+                    auto value = reply->as_string();
+                    auto previous = value ? parse_presence(*value) : std::nullopt;
+                    if (!previous || previous->instance_id == s->options.instance_id) return;
+                    Envelope kick;
+                    kick.kind = Envelope::Kind::kick;
+                    kick.origin = s->options.instance_id;
+                    kick.client_ids = {client_id};
+                    kick.serial = previous->serial;
+                    publish(s, s->keys.instance_channel(previous->instance_id),
+                            encode_envelope(kick), 1);
+                  });
   return std::move(attached.previous);
 }
 
@@ -280,7 +289,8 @@ void RedisDelivery::to_client(std::string_view client_id, room::SharedFrame fram
   send_remote(state_, {std::string(client_id)}, std::move(frame));
 }
 
-void RedisDelivery::to_clients(const std::vector<std::string>& client_ids, room::SharedFrame frame) {
+void RedisDelivery::to_clients(const std::vector<std::string>& client_ids,
+                               room::SharedFrame frame) {
   std::vector<std::string> remote;
   for (const auto& id : client_ids) {
     if (auto connection = state_->local.find(id)) {
@@ -292,7 +302,8 @@ void RedisDelivery::to_clients(const std::vector<std::string>& client_ids, room:
   if (!remote.empty()) send_remote(state_, std::move(remote), std::move(frame));
 }
 
-void RedisDelivery::subscribe_lobby(const std::string& client_id, std::optional<std::string> game_id) {
+void RedisDelivery::subscribe_lobby(const std::string& client_id,
+                                    std::optional<std::string> game_id) {
   auto connection = state_->local.find(client_id);
   if (!connection) return;
   const room::ClientConnection* subscribed = connection.get();
@@ -317,9 +328,13 @@ void RedisDelivery::to_lobby(std::string_view game_id, room::SharedFrame frame) 
   publish(state_, state_->keys.lobby_channel(game_id), encode_envelope(e), 1);
 }
 
-std::size_t RedisDelivery::local_connections() const { return state_->local.size(); }
+std::size_t RedisDelivery::local_connections() const {
+  return state_->local.size();
+}
 
-void RedisDelivery::heartbeat() { heartbeat_now(state_); }
+void RedisDelivery::heartbeat() {
+  heartbeat_now(state_);
+}
 
 bool RedisDelivery::healthy() const {
   return state_->subscriber && state_->subscriber->healthy() && state_->presence_asserted.load();
@@ -331,6 +346,8 @@ RedisDeliveryStats RedisDelivery::stats() const {
                             s.undeliverable.load(), s.kicked.load()};
 }
 
-const std::string& RedisDelivery::instance_id() const { return state_->options.instance_id; }
+const std::string& RedisDelivery::instance_id() const {
+  return state_->options.instance_id;
+}
 
 }  // namespace sudachi::storage::redis

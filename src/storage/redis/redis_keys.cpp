@@ -8,9 +8,15 @@ std::string RedisKeys::room(std::string_view id) const {
   return key;
 }
 
-std::string RedisKeys::members(std::string_view id) const { return room(id) + ":members"; }
-std::string RedisKeys::profiles(std::string_view id) const { return room(id) + ":profiles"; }
-std::string RedisKeys::bans(std::string_view id) const { return room(id) + ":bans"; }
+std::string RedisKeys::members(std::string_view id) const {
+  return room(id) + ":members";
+}
+std::string RedisKeys::profiles(std::string_view id) const {
+  return room(id) + ":profiles";
+}
+std::string RedisKeys::bans(std::string_view id) const {
+  return room(id) + ":bans";
+}
 
 std::string RedisKeys::client(std::string_view client_id) const {
   std::string key = prefix_;
@@ -18,7 +24,9 @@ std::string RedisKeys::client(std::string_view client_id) const {
   return key;
 }
 
-std::string RedisKeys::public_index() const { return prefix_ + "rooms:public"; }
+std::string RedisKeys::public_index() const {
+  return prefix_ + "rooms:public";
+}
 
 std::string RedisKeys::game_index(std::string_view game_id) const {
   std::string key = prefix_;

@@ -60,7 +60,8 @@ Status RelayHeartbeat::start(std::shared_ptr<RedisClient> client, RelayInfo info
                              RelayHeartbeatOptions options) {
   if (auto valid = validate_relay_info(info); !valid) return valid;
   if (!client || options.interval.count() <= 0 || options.ttl <= options.interval) {
-    return Error::make(ErrorCode::invalid_request, "heartbeat interval must be positive and below the TTL");
+    return Error::make(ErrorCode::invalid_request,
+                       "heartbeat interval must be positive and below the TTL");
   }
   stop();
   client_ = std::move(client);
@@ -73,12 +74,13 @@ Status RelayHeartbeat::start(std::shared_ptr<RedisClient> client, RelayInfo info
 
 void RelayHeartbeat::beat() {
   const ClusterKeys keys(options_.key_prefix);
-  if (options_.load_source) load_->store(std::max<std::int64_t>(0, options_.load_source()), std::memory_order_relaxed);
+  if (options_.load_source)
+    load_->store(std::max<std::int64_t>(0, options_.load_source()), std::memory_order_relaxed);
   const std::string load = std::to_string(load_->load(std::memory_order_relaxed));
   client_->eval(relay_register_script(),
                 {keys.relay(info_.id), keys.relays_all(), keys.relays_region(info_.region)},
-                {info_.id, info_.host, std::to_string(info_.udp_port), std::to_string(info_.tcp_port),
-                 info_.region, load, std::to_string(info_.capacity),
+                {info_.id, info_.host, std::to_string(info_.udp_port),
+                 std::to_string(info_.tcp_port), info_.region, load, std::to_string(info_.capacity),
                  std::to_string(options_.ttl.count()), options_.key_prefix},
                 [beats = beats_](Result<RedisReply> reply) {
                   // Unavailable: the next beat tries again; until the TTL passes nothing changes.
@@ -97,8 +99,8 @@ void RelayHeartbeat::stop() {
   finished.wait_for(std::chrono::milliseconds(500));
 }
 
-RedisRelayDirectory::RedisRelayDirectory(std::shared_ptr<RedisClient> client, std::string key_prefix,
-                                         int scan_limit)
+RedisRelayDirectory::RedisRelayDirectory(std::shared_ptr<RedisClient> client,
+                                         std::string key_prefix, int scan_limit)
     : client_(std::move(client)), prefix_(std::move(key_prefix)), scan_limit_(scan_limit) {}
 
 void RedisRelayDirectory::pick(std::string region,

@@ -16,11 +16,11 @@ namespace sudachi::storage::redis {
 
 // What a relay announces about itself.
 struct RelayInfo {
-  std::string id;      // 1..64 characters, no '{' '}' (the relay refuses tokens for another id)
-  std::string host;    // what clients connect to
+  std::string id;    // 1..64 characters, no '{' '}' (the relay refuses tokens for another id)
+  std::string host;  // what clients connect to
   std::uint16_t udp_port = 3478;
   std::uint16_t tcp_port = 3478;
-  std::string region;  // non-empty
+  std::string region;         // non-empty
   std::int64_t load = 0;      // active sessions
   std::int64_t capacity = 0;  // sessions it accepts at most; 0: no limit
 };
@@ -54,7 +54,8 @@ class RelayHeartbeat {
   RelayHeartbeat(const RelayHeartbeat&) = delete;
   RelayHeartbeat& operator=(const RelayHeartbeat&) = delete;
 
-  Status start(std::shared_ptr<RedisClient> client, RelayInfo info, RelayHeartbeatOptions options = {});
+  Status start(std::shared_ptr<RedisClient> client, RelayInfo info,
+               RelayHeartbeatOptions options = {});
   void update_load(std::int64_t sessions) { load_->store(sessions, std::memory_order_relaxed); }
   // Deregisters (waits at most 500 ms for Redis) and stops the thread.
   void stop();
@@ -68,7 +69,8 @@ class RelayHeartbeat {
   RelayInfo info_;
   RelayHeartbeatOptions options_;
   std::shared_ptr<std::atomic<std::int64_t>> load_ = std::make_shared<std::atomic<std::int64_t>>(0);
-  std::shared_ptr<std::atomic<std::uint64_t>> beats_ = std::make_shared<std::atomic<std::uint64_t>>(0);
+  std::shared_ptr<std::atomic<std::uint64_t>> beats_ =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
   PeriodicTask task_;
 };
 

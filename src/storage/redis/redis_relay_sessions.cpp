@@ -104,13 +104,15 @@ std::string RedisRelaySessions::key_of(const room::RelaySessionKey& key) const {
 void RedisRelaySessions::claim(room::RelaySessionKey key, room::RelaySessionRecord candidate,
                                std::int64_t ttl_ms, room::Callback<room::RelaySessionRecord> done) {
   if (ttl_ms <= 0) return done(std::move(candidate));  // nothing to keep (SET PX 0 is an error)
-  client_->eval(claim_script(), {key_of(key)}, {encode_relay_session(candidate), std::to_string(ttl_ms)},
+  client_->eval(claim_script(), {key_of(key)},
+                {encode_relay_session(candidate), std::to_string(ttl_ms)},
                 [done = std::move(done)](Result<RedisReply> reply) {
                   if (!reply) return done(std::move(reply).error());
                   if (reply->is_error()) return done(to_error(*reply));
                   auto text = reply->as_string();
                   auto record = text ? decode_relay_session(*text) : std::nullopt;
-                  if (!record) return done(Error::make(ErrorCode::internal, "corrupt relay session"));
+                  if (!record)
+                    return done(Error::make(ErrorCode::internal, "corrupt relay session"));
                   done(std::move(*record));
                 });
 }

@@ -64,11 +64,16 @@ std::string_view RedisReply::error_prefix() const {
 std::string RedisReply::debug_string() const {
   auto shorten = [](const std::string& s) { return s.size() > 80 ? s.substr(0, 80) + "..." : s; };
   switch (type_) {
-    case Type::nil: return "nil";
-    case Type::integer: return std::to_string(integer_);
-    case Type::string: return '"' + shorten(text_) + '"';
-    case Type::status: return "+" + shorten(text_);
-    case Type::error: return "-" + shorten(text_);
+    case Type::nil:
+      return "nil";
+    case Type::integer:
+      return std::to_string(integer_);
+    case Type::string:
+      return '"' + shorten(text_) + '"';
+    case Type::status:
+      return "+" + shorten(text_);
+    case Type::error:
+      return "-" + shorten(text_);
     case Type::array: {
       std::string out = "[";
       for (std::size_t i = 0; i < elements_.size(); ++i) {
@@ -87,9 +92,8 @@ std::string RedisReply::debug_string() const {
 namespace sudachi::storage::redis {
 
 Error to_error(const RedisReply& error_reply) {
-  static constexpr std::string_view kTransient[] = {"LOADING",     "BUSY",     "MASTERDOWN",
-                                                    "READONLY",    "TRYAGAIN", "CLUSTERDOWN",
-                                                    "NOSCRIPT"};
+  static constexpr std::string_view kTransient[] = {
+      "LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN", "NOSCRIPT"};
   const std::string_view prefix = error_reply.error_prefix();
   for (std::string_view transient : kTransient) {
     if (prefix == transient) {

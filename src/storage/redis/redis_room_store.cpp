@@ -18,7 +18,9 @@ Result<room::RoomRecord> decode_checked_room(const RedisReply& reply) {
   return std::move(view->room);
 }
 
-Result<Unit> decode_status(const RedisReply& reply) { return script_status(reply); }
+Result<Unit> decode_status(const RedisReply& reply) {
+  return script_status(reply);
+}
 
 }  // namespace
 
@@ -29,7 +31,9 @@ RedisRoomStore::RedisRoomStore(std::shared_ptr<RedisClient> client, const Clock&
       options_(std::move(options)),
       keys_(options_.key_prefix) {}
 
-bool RedisRoomStore::healthy() const { return client_->healthy(); }
+bool RedisRoomStore::healthy() const {
+  return client_->healthy();
+}
 
 std::vector<std::string> RedisRoomStore::args() const {
   return {options_.key_prefix, std::to_string(options_.room_ttl.count())};
@@ -83,8 +87,8 @@ void RedisRoomStore::check_join(std::string room_id, std::string client_id,
                                 room::Callback<room::RoomRecord> done) {
   std::vector<std::string> a = args();
   a.insert(a.end(), {room_id, client_id, "", "", "0", "", "1"});
-  run<room::RoomRecord>(join_room_script(), keys_.room(room_id), std::move(a),
-                        &decode_checked_room, std::move(done));
+  run<room::RoomRecord>(join_room_script(), keys_.room(room_id), std::move(a), &decode_checked_room,
+                        std::move(done));
 }
 
 void RedisRoomStore::join_room(std::string room_id, room::Member member,
@@ -126,13 +130,12 @@ void RedisRoomStore::update_room(std::string room_id, std::string host_client_id
                                  room::RoomUpdate update, room::Callback<room::RoomView> done) {
   std::vector<std::string> a = args();
   auto flag = [](bool set) { return std::string(set ? "1" : "0"); };
-  a.insert(a.end(), {room_id, host_client_id,
-                     flag(update.name.has_value()), update.name.value_or(""),
-                     flag(update.max_players.has_value()),
-                     std::to_string(update.max_players.value_or(0)),
-                     flag(update.password_hash.has_value()), update.password_hash.value_or(""),
-                     flag(update.visibility.has_value()),
-                     visibility_text(update.visibility.value_or(room::Visibility::public_room))});
+  a.insert(a.end(),
+           {room_id, host_client_id, flag(update.name.has_value()), update.name.value_or(""),
+            flag(update.max_players.has_value()), std::to_string(update.max_players.value_or(0)),
+            flag(update.password_hash.has_value()), update.password_hash.value_or(""),
+            flag(update.visibility.has_value()),
+            visibility_text(update.visibility.value_or(room::Visibility::public_room))});
   run<room::RoomView>(update_room_script(), keys_.room(room_id), std::move(a), &decode_view,
                       std::move(done));
 }
@@ -140,10 +143,10 @@ void RedisRoomStore::update_room(std::string room_id, std::string host_client_id
 void RedisRoomStore::list_rooms(room::RoomFilter filter, room::Callback<room::RoomPage> done) {
   std::vector<std::string> a = args();
   const int password = filter.has_password ? (*filter.has_password ? 1 : 0) : -1;
-  a.insert(a.end(), {std::to_string(filter.offset), std::to_string(filter.limit),
-                     filter.region ? "1" : "0", filter.region.value_or(""),
-                     std::to_string(password), filter.not_full.value_or(false) ? "1" : "0",
-                     std::to_string(options_.list_scan_limit)});
+  a.insert(a.end(),
+           {std::to_string(filter.offset), std::to_string(filter.limit), filter.region ? "1" : "0",
+            filter.region.value_or(""), std::to_string(password),
+            filter.not_full.value_or(false) ? "1" : "0", std::to_string(options_.list_scan_limit)});
   std::string index = filter.game_id ? keys_.game_index(*filter.game_id) : keys_.public_index();
   run<room::RoomPage>(list_rooms_script(), std::move(index), std::move(a), &decode_page,
                       std::move(done));

@@ -76,17 +76,18 @@ struct RedisSubscriber::Impl {
     }
     // hiredis keeps this callback (privdata: us) per channel and calls it for every push of
     // that channel, and once with a null reply when the context is freed.
-    redisAsyncCommandArgv(context, &Impl::on_push, this, static_cast<int>(argv.size()),
-                          argv.data(), lengths.data());
+    redisAsyncCommandArgv(context, &Impl::on_push, this, static_cast<int>(argv.size()), argv.data(),
+                          lengths.data());
   }
 
   static void on_push(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     if (reply == nullptr) return;  // the context is going away; on_lost() follows
     auto* self = static_cast<Impl*>(privdata);
     // Converted here (hiredis frees its reply when we return), handled outside hiredis.
-    asio::post(self->io, [self, push = internal::convert_reply(static_cast<const redisReply*>(reply))] {
-      self->handle(push);
-    });
+    asio::post(self->io,
+               [self, push = internal::convert_reply(static_cast<const redisReply*>(reply))] {
+                 self->handle(push);
+               });
   }
 
   void handle(const RedisReply& push) {
@@ -154,9 +155,9 @@ struct RedisSubscriber::Impl {
       std::vector<std::string> names(topics->desired.begin(), topics->desired.end());
       // Batches keep each command small; Redis confirms every name separately.
       for (std::size_t i = 0; i < names.size(); i += 256) {
-        std::vector<std::string> batch(names.begin() + static_cast<std::ptrdiff_t>(i),
-                                       names.begin() + static_cast<std::ptrdiff_t>(
-                                                           std::min(names.size(), i + 256)));
+        std::vector<std::string> batch(
+            names.begin() + static_cast<std::ptrdiff_t>(i),
+            names.begin() + static_cast<std::ptrdiff_t>(std::min(names.size(), i + 256)));
         send(topics == &channels ? "SUBSCRIBE" : "PSUBSCRIBE", batch);
       }
     }
@@ -229,48 +230,52 @@ Result<std::unique_ptr<RedisSubscriber>> RedisSubscriber::connect(RedisOptions o
     return Error::make(ErrorCode::invalid_request, "Unusable Redis options");
   }
   const milliseconds wait = options.connect_timeout;
-  auto impl = std::make_unique<Impl>(std::move(options), std::move(on_message), std::move(on_state));
+  auto impl =
+      std::make_unique<Impl>(std::move(options), std::move(on_message), std::move(on_state));
   Impl* raw = impl.get();
   raw->thread = std::thread([raw] { raw->io.run(); });
   asio::post(raw->io, [raw] { raw->connection.start(); });
   {
     std::unique_lock lock(raw->first_mutex);
-    raw->first_cv.wait_for(lock, wait + milliseconds(200), [raw] { return raw->first_attempt_done; });
+    raw->first_cv.wait_for(lock, wait + milliseconds(200),
+                           [raw] { return raw->first_attempt_done; });
   }
   return std::unique_ptr<RedisSubscriber>(new RedisSubscriber(std::move(impl)));
 }
 
 RedisSubscriber::RedisSubscriber(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-RedisSubscriber::~RedisSubscriber() { impl_->shutdown(); }
+RedisSubscriber::~RedisSubscriber() {
+  impl_->shutdown();
+}
 
 void RedisSubscriber::subscribe(std::string channel, DoneCallback done) {
-  asio::post(impl_->io, [impl = impl_.get(), channel = std::move(channel),
-                         done = std::move(done)]() mutable {
-    impl->add(false, std::move(channel), std::move(done));
-  });
+  asio::post(impl_->io,
+             [impl = impl_.get(), channel = std::move(channel), done = std::move(done)]() mutable {
+               impl->add(false, std::move(channel), std::move(done));
+             });
 }
 
 void RedisSubscriber::psubscribe(std::string pattern, DoneCallback done) {
-  asio::post(impl_->io, [impl = impl_.get(), pattern = std::move(pattern),
-                         done = std::move(done)]() mutable {
-    impl->add(true, std::move(pattern), std::move(done));
-  });
+  asio::post(impl_->io,
+             [impl = impl_.get(), pattern = std::move(pattern), done = std::move(done)]() mutable {
+               impl->add(true, std::move(pattern), std::move(done));
+             });
 }
 
 void RedisSubscriber::unsubscribe(std::string channel) {
-  asio::post(impl_->io, [impl = impl_.get(), channel = std::move(channel)] {
-    impl->remove(false, channel);
-  });
+  asio::post(impl_->io,
+             [impl = impl_.get(), channel = std::move(channel)] { impl->remove(false, channel); });
 }
 
 void RedisSubscriber::punsubscribe(std::string pattern) {
-  asio::post(impl_->io, [impl = impl_.get(), pattern = std::move(pattern)] {
-    impl->remove(true, pattern);
-  });
+  asio::post(impl_->io,
+             [impl = impl_.get(), pattern = std::move(pattern)] { impl->remove(true, pattern); });
 }
 
-bool RedisSubscriber::healthy() const { return impl_->healthy.load(std::memory_order_acquire); }
+bool RedisSubscriber::healthy() const {
+  return impl_->healthy.load(std::memory_order_acquire);
+}
 
 RedisSubscriberStats RedisSubscriber::stats() const {
   RedisSubscriberStats s;

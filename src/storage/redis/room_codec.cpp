@@ -13,10 +13,14 @@ Error malformed(std::string_view what) {
 // Contract codes a script may answer with; anything else is INTERNAL.
 std::optional<ErrorCode> code_of(std::string_view name) {
   static constexpr std::pair<std::string_view, ErrorCode> kCodes[] = {
-      {"ROOM_NOT_FOUND", ErrorCode::room_not_found},   {"ROOM_FULL", ErrorCode::room_full},
-      {"WRONG_PASSWORD", ErrorCode::wrong_password},   {"NOT_HOST", ErrorCode::not_host},
-      {"NOT_IN_ROOM", ErrorCode::not_in_room},         {"ALREADY_IN_ROOM", ErrorCode::already_in_room},
-      {"BANNED", ErrorCode::banned},                   {"INVALID_REQUEST", ErrorCode::invalid_request},
+      {"ROOM_NOT_FOUND", ErrorCode::room_not_found},
+      {"ROOM_FULL", ErrorCode::room_full},
+      {"WRONG_PASSWORD", ErrorCode::wrong_password},
+      {"NOT_HOST", ErrorCode::not_host},
+      {"NOT_IN_ROOM", ErrorCode::not_in_room},
+      {"ALREADY_IN_ROOM", ErrorCode::already_in_room},
+      {"BANNED", ErrorCode::banned},
+      {"INVALID_REQUEST", ErrorCode::invalid_request},
       {"INTERNAL", ErrorCode::internal}};
   for (const auto& [text, code] : kCodes) {
     if (text == name) return code;
@@ -102,8 +106,8 @@ Result<room::RoomRecord> decode_room(const RedisReply& fields) {
   r.players = static_cast<int>(*players);
   r.peak_players = static_cast<int>(*peak);
   r.password_hash = text_at(e, 10);
-  r.visibility = text_at(e, 11) == "private" ? room::Visibility::private_room
-                                             : room::Visibility::public_room;
+  r.visibility =
+      text_at(e, 11) == "private" ? room::Visibility::private_room : room::Visibility::public_room;
   r.region = text_at(e, 12);
   r.created_at_ms = *created;
   r.connections = room::ConnectionCounts{static_cast<int>(*direct), static_cast<int>(*relay),

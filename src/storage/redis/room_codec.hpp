@@ -14,8 +14,9 @@ namespace sudachi::storage::redis {
 // The fields of a room's hash, in the order the scripts return them (HMGET). The Lua side is
 // generated from this list (room_scripts.cpp), so the two cannot drift apart.
 inline constexpr std::array<std::string_view, 17> kRoomFields = {
-    "id",   "game_id", "game_name", "name", "host",    "host_name", "creator",  "max",     "players",
-    "peak", "pw",      "vis",       "region", "created", "c_direct", "c_relay", "c_failed"};
+    "id",      "game_id", "game_name", "name",    "host",    "host_name",
+    "creator", "max",     "players",   "peak",    "pw",      "vis",
+    "region",  "created", "c_direct",  "c_relay", "c_failed"};
 
 // field, value, field, value... for HSET, the whole record.
 std::vector<std::string> encode_room(const room::RoomRecord& room);

@@ -316,19 +316,51 @@ std::string fields_table() {
   return out;
 }
 
-RedisScript make(const char* body) { return RedisScript(fields_table() + kHelpers + body); }
+RedisScript make(const char* body) {
+  return RedisScript(fields_table() + kHelpers + body);
+}
 
 }  // namespace
 
-const RedisScript& create_room_script() { static const RedisScript s = make(kCreate); return s; }
-const RedisScript& get_room_script() { static const RedisScript s = make(kGet); return s; }
-const RedisScript& room_of_script() { static const RedisScript s = make(kRoomOf); return s; }
-const RedisScript& join_room_script() { static const RedisScript s = make(kJoin); return s; }
-const RedisScript& leave_room_script() { static const RedisScript s = make(kLeave); return s; }
-const RedisScript& kick_script() { static const RedisScript s = make(kKick); return s; }
-const RedisScript& close_room_script() { static const RedisScript s = make(kClose); return s; }
-const RedisScript& update_room_script() { static const RedisScript s = make(kUpdate); return s; }
-const RedisScript& record_p2p_script() { static const RedisScript s = make(kRecordP2p); return s; }
-const RedisScript& list_rooms_script() { static const RedisScript s = make(kList); return s; }
+const RedisScript& create_room_script() {
+  static const RedisScript s = make(kCreate);
+  return s;
+}
+const RedisScript& get_room_script() {
+  static const RedisScript s = make(kGet);
+  return s;
+}
+const RedisScript& room_of_script() {
+  static const RedisScript s = make(kRoomOf);
+  return s;
+}
+const RedisScript& join_room_script() {
+  static const RedisScript s = make(kJoin);
+  return s;
+}
+const RedisScript& leave_room_script() {
+  static const RedisScript s = make(kLeave);
+  return s;
+}
+const RedisScript& kick_script() {
+  static const RedisScript s = make(kKick);
+  return s;
+}
+const RedisScript& close_room_script() {
+  static const RedisScript s = make(kClose);
+  return s;
+}
+const RedisScript& update_room_script() {
+  static const RedisScript s = make(kUpdate);
+  return s;
+}
+const RedisScript& record_p2p_script() {
+  static const RedisScript s = make(kRecordP2p);
+  return s;
+}
+const RedisScript& list_rooms_script() {
+  static const RedisScript s = make(kList);
+  return s;
+}
 
 }  // namespace sudachi::storage::redis

@@ -154,7 +154,8 @@ Result<std::unique_ptr<SqliteHistoryBackend>> open_sqlite_history(const std::str
   if (Status migrated = sqlite::migrate_history_schema(db->get()); !migrated) {
     return std::move(migrated).error();
   }
-  Result<SqliteHistoryBackend::Statements> statements = SqliteHistoryBackend::prepare_all(db->get());
+  Result<SqliteHistoryBackend::Statements> statements =
+      SqliteHistoryBackend::prepare_all(db->get());
   if (!statements) return std::move(statements).error();
   return std::unique_ptr<SqliteHistoryBackend>(
       new SqliteHistoryBackend(std::move(db).value(), std::move(statements).value()));

@@ -51,9 +51,9 @@ TEST(DeliveryEnvelope, RefusesMalformedInput) {
   for (std::size_t cut = 0; cut < good.size(); ++cut) {
     EXPECT_FALSE(decode_envelope(good.substr(0, cut)).ok()) << cut;
   }
-  for (const char* bad : {"", "X1:o", "F1:o1:21:a1:b1:fx", "F1:o99999999999:", "F1:o-1:", "F1:o2:xx",
-                          "K1:o0:1:1", "K1:o1:c0:", "K1:o1:c1:x", "L1:o1:g", "F1:o6:1000001:",
-                          "F1:o4:1e10"}) {
+  for (const char* bad :
+       {"", "X1:o", "F1:o1:21:a1:b1:fx", "F1:o99999999999:", "F1:o-1:", "F1:o2:xx", "K1:o0:1:1",
+        "K1:o1:c0:", "K1:o1:c1:x", "L1:o1:g", "F1:o6:1000001:", "F1:o4:1e10"}) {
     EXPECT_FALSE(decode_envelope(bad).ok()) << bad;
   }
 }
@@ -64,9 +64,11 @@ TEST(DeliveryEnvelope, PresenceValuesAndInstanceIds) {
   ASSERT_TRUE(p);
   EXPECT_EQ(p->instance_id, "inst-1");
   EXPECT_EQ(p->serial, 42u);
-  for (const char* bad : {"", "|1", "x|", "x|1a", "x", "x|-1"}) EXPECT_FALSE(parse_presence(bad)) << bad;
+  for (const char* bad : {"", "|1", "x|", "x|1a", "x", "x|-1"})
+    EXPECT_FALSE(parse_presence(bad)) << bad;
   EXPECT_TRUE(valid_instance_id("host.example-123_x"));
-  for (const char* bad : {"", "a b", "a|b", "a{b}", "a:b"}) EXPECT_FALSE(valid_instance_id(bad)) << bad;
+  for (const char* bad : {"", "a b", "a|b", "a{b}", "a:b"})
+    EXPECT_FALSE(valid_instance_id(bad)) << bad;
   EXPECT_FALSE(valid_instance_id(std::string(101, 'a')));
 }
 

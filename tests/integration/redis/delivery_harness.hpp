@@ -47,8 +47,9 @@ inline room::SharedFrame frame(std::string text) {
   return std::make_shared<const std::string>(std::move(text));
 }
 
-inline RedisDeliveryOptions delivery_options(const std::string& instance, const std::string& prefix,
-                                             std::chrono::milliseconds ttl = std::chrono::seconds(5)) {
+inline RedisDeliveryOptions delivery_options(
+    const std::string& instance, const std::string& prefix,
+    std::chrono::milliseconds ttl = std::chrono::seconds(5)) {
   RedisDeliveryOptions o;
   o.instance_id = instance;
   o.key_prefix = prefix;
@@ -58,12 +59,13 @@ inline RedisDeliveryOptions delivery_options(const std::string& instance, const 
 }
 
 // A delivery on `server`, with its own command client; waits until it is subscribed.
-inline std::unique_ptr<RedisDelivery> start_delivery(RedisServer& server, const std::string& instance,
-                                                     const std::string& prefix,
-                                                     std::chrono::milliseconds ttl = std::chrono::seconds(5),
-                                                     std::shared_ptr<RedisClient> client = nullptr) {
+inline std::unique_ptr<RedisDelivery> start_delivery(
+    RedisServer& server, const std::string& instance, const std::string& prefix,
+    std::chrono::milliseconds ttl = std::chrono::seconds(5),
+    std::shared_ptr<RedisClient> client = nullptr) {
   if (!client) client = new_client(server.options());
-  auto delivery = RedisDelivery::start(client, server.options(), delivery_options(instance, prefix, ttl));
+  auto delivery =
+      RedisDelivery::start(client, server.options(), delivery_options(instance, prefix, ttl));
   EXPECT_TRUE(delivery.ok());
   if (!delivery) return nullptr;
   EXPECT_TRUE(eventually([&] { return (*delivery)->healthy(); }, std::chrono::seconds(5)));

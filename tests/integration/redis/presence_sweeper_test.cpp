@@ -43,7 +43,8 @@ TEST(PresenceSweeper, FindsTheClientsOfADeadInstanceOnceAndOnlyThem) {
   dying->attach("returns", c2);
   alive->attach("stays", c3);
   ClusterKeys keys(prefix);
-  ASSERT_TRUE(eventually([&] { return get_key(*shared_client(), keys.presence("returns")).has_value(); }, 5s));
+  ASSERT_TRUE(eventually(
+      [&] { return get_key(*shared_client(), keys.presence("returns")).has_value(); }, 5s));
 
   // kill -9: no detach, no release. (The destructor only deletes the instance key.)
   dying.reset();
@@ -57,11 +58,13 @@ TEST(PresenceSweeper, FindsTheClientsOfADeadInstanceOnceAndOnlyThem) {
   Gone gone;
   PresenceSweeper first(shared_client(), options, gone.handler());
   PresenceSweeper second(shared_client(), options, gone.handler());
-  ASSERT_TRUE(eventually([&] {
-    first.tick();
-    second.tick();
-    return gone.seen().count("lost") > 0;
-  }, 10s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        first.tick();
+        second.tick();
+        return gone.seen().count("lost") > 0;
+      },
+      10s));
   for (int i = 0; i < 20; ++i) {  // more ticks: nobody else, and "lost" only once
     first.tick();
     second.tick();
@@ -87,10 +90,12 @@ TEST(PresenceSweeper, WaitsUntilItsConnectionWasHealthyForTheGrace) {
   sweeper.tick();
   std::this_thread::sleep_for(300ms);
   EXPECT_TRUE(gone.seen().empty());
-  EXPECT_TRUE(eventually([&] {
-    sweeper.tick();
-    return gone.seen().count("old") == 1;
-  }, 5s));
+  EXPECT_TRUE(eventually(
+      [&] {
+        sweeper.tick();
+        return gone.seen().count("old") == 1;
+      },
+      5s));
 }
 
 }  // namespace

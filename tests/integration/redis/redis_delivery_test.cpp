@@ -23,7 +23,8 @@ struct TwoInstances : ::testing::Test {
     auto c = std::make_shared<RecordingConnection>();
     EXPECT_EQ(d.attach(id, c), nullptr);
     // The presence claim is asynchronous: wait until other instances can find the client.
-    EXPECT_TRUE(eventually([&] { return get_key(*shared_client(), keys.presence(id)).has_value(); }, 5s));
+    EXPECT_TRUE(
+        eventually([&] { return get_key(*shared_client(), keys.presence(id)).has_value(); }, 5s));
     return c;
   }
 };
@@ -120,14 +121,16 @@ TEST_F(TwoInstances, HeartbeatDropsAConnectionWhosePresenceWasTaken) {
 }
 
 TEST_F(TwoInstances, InstanceKeyIsAliveWhileRunning) {
-  EXPECT_TRUE(eventually([&] { return get_key(*shared_client(), keys.instance("one")).has_value(); }, 5s));
+  EXPECT_TRUE(
+      eventually([&] { return get_key(*shared_client(), keys.instance("one")).has_value(); }, 5s));
   one.reset();
   EXPECT_TRUE(eventually([&] { return !get_key(*shared_client(), keys.instance("one")); }, 5s));
 }
 
 TEST(RedisDeliveryOptions, RefusesBadInstanceIdsAndTimings) {
   auto client = shared_client();
-  auto bad_id = RedisDelivery::start(client, shared_server().options(), delivery_options("a b", "p:"));
+  auto bad_id =
+      RedisDelivery::start(client, shared_server().options(), delivery_options("a b", "p:"));
   EXPECT_FALSE(bad_id.ok());
   auto opts = delivery_options("ok", "p:");
   opts.heartbeat_interval = opts.presence_ttl;
@@ -156,8 +159,12 @@ TEST(RedisDeliveryRestart, RecoversAndReassertsPresenceAfterARedisRestart) {
 
   EXPECT_TRUE(eventually([&] { return one->healthy() && two->healthy(); }, 10s));
   // Re-asserted on resubscription, without waiting for the next heartbeat.
-  EXPECT_TRUE(eventually([&] { return get_key(*probe, keys.presence("a")).has_value() &&
-                                      get_key(*probe, keys.presence("b")).has_value(); }, 5s));
+  EXPECT_TRUE(eventually(
+      [&] {
+        return get_key(*probe, keys.presence("a")).has_value() &&
+               get_key(*probe, keys.presence("b")).has_value();
+      },
+      5s));
   one->to_client("b", frame("after"));
   ASSERT_TRUE(eventually([&] { return b->count() == 1; }, 5s));
   EXPECT_EQ(b->frames()[0], "after");

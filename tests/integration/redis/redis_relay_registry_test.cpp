@@ -65,8 +65,10 @@ TEST_F(Registry, PicksTheLeastLoadedAndAllocationsFollowLoad) {
 TEST_F(Registry, PicksCountUntilTheNextHeartbeat) {
   // Long intervals: no heartbeat resets the counted loads during the test.
   RelayHeartbeat a, b;
-  ASSERT_TRUE(a.start(shared_client(), relay("a", "eu", 5), RelayHeartbeatOptions{10s, 30s, prefix}).ok());
-  ASSERT_TRUE(b.start(shared_client(), relay("b", "eu", 1), RelayHeartbeatOptions{10s, 30s, prefix}).ok());
+  ASSERT_TRUE(
+      a.start(shared_client(), relay("a", "eu", 5), RelayHeartbeatOptions{10s, 30s, prefix}).ok());
+  ASSERT_TRUE(
+      b.start(shared_client(), relay("b", "eu", 1), RelayHeartbeatOptions{10s, 30s, prefix}).ok());
   registered(a);
   registered(b);
   int for_b = 0;
@@ -150,12 +152,15 @@ TEST_F(Registry, AnExpiredHeartbeatIsNeverPicked) {
   registered(b);
   // A relay that registered once with a short TTL and then went silent (killed).
   auto r = await<RedisReply>([&](auto done) {
-    shared_client()->eval(*[] {
-      static RedisScript s("redis.call('HSET', KEYS[1], 'id', 'silent', 'host', 'h', 'udp', 1, 'tcp', 1,"
-                           " 'region', 'eu', 'load', 0, 'capacity', 0) redis.call('PEXPIRE', KEYS[1], 300)"
-                           " redis.call('ZADD', KEYS[2], 0, 'silent') return 1");
-      return &s;
-    }(), {prefix + "relay:{silent}", prefix + "relays:region:eu"}, {}, std::move(done));
+    shared_client()->eval(
+        *[] {
+          static RedisScript s(
+              "redis.call('HSET', KEYS[1], 'id', 'silent', 'host', 'h', 'udp', 1, 'tcp', 1,"
+              " 'region', 'eu', 'load', 0, 'capacity', 0) redis.call('PEXPIRE', KEYS[1], 300)"
+              " redis.call('ZADD', KEYS[2], 0, 'silent') return 1");
+          return &s;
+        }(),
+        {prefix + "relay:{silent}", prefix + "relays:region:eu"}, {}, std::move(done));
   });
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(picked("eu"), "silent");
@@ -168,7 +173,8 @@ TEST_F(Registry, RefusesUnusableRegistrations) {
   EXPECT_FALSE(h.start(shared_client(), relay("", "eu", 0), fast(prefix)).ok());
   EXPECT_FALSE(h.start(shared_client(), relay("a{b}", "eu", 0), fast(prefix)).ok());
   EXPECT_FALSE(h.start(shared_client(), relay("a", "", 0), fast(prefix)).ok());
-  EXPECT_FALSE(h.start(shared_client(), relay("a", "eu", 0), RelayHeartbeatOptions{1s, 1s, prefix}).ok());
+  EXPECT_FALSE(
+      h.start(shared_client(), relay("a", "eu", 0), RelayHeartbeatOptions{1s, 1s, prefix}).ok());
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ room::RelaySessionRecord record(std::uint8_t tag, std::string relay_id = "relay-
 }
 
 Result<room::RelaySessionRecord> claim(RedisRelaySessions& sessions, room::RelaySessionKey key,
-                                       room::RelaySessionRecord candidate, std::int64_t ttl_ms = 60'000) {
+                                       room::RelaySessionRecord candidate,
+                                       std::int64_t ttl_ms = 60'000) {
   return await<room::RelaySessionRecord>([&](auto done) {
     sessions.claim(std::move(key), std::move(candidate), ttl_ms, std::move(done));
   });
@@ -54,12 +55,12 @@ TEST(RelaySessionCodec, RoundTripsAndRefusesGarbage) {
   EXPECT_EQ(back->relay.udp_port, 65535);
   EXPECT_EQ(back->relay.tcp_port, 1);
   EXPECT_EQ(back->expires_at_ms, r.expires_at_ms);
-  for (std::string_view bad : {"", "x", "abab|1|2|3|1|a|h",
-                               "ababababababababababababababababab|1|2|3|1|a|h",
-                               "abababababababababababababababab|1|2|70000|1|a|h",
-                               "abababababababababababababababab|1|2|3|5|a|h",
-                               "abababababababababababababababab|1|2|3|1|a|",
-                               "abababababababababababababababxz|1|2|3|1|a|h"}) {
+  for (std::string_view bad :
+       {"", "x", "abab|1|2|3|1|a|h", "ababababababababababababababababab|1|2|3|1|a|h",
+        "abababababababababababababababab|1|2|70000|1|a|h",
+        "abababababababababababababababab|1|2|3|5|a|h",
+        "abababababababababababababababab|1|2|3|1|a|",
+        "abababababababababababababababxz|1|2|3|1|a|h"}) {
     EXPECT_FALSE(decode_relay_session(bad).has_value()) << bad;
   }
 }
@@ -121,21 +122,25 @@ TEST_F(Sessions, KeyFollowsTheDocumentedSchemaWithHashTagAndTtl) {
 
 TEST_F(Sessions, ACorruptValueIsInternal) {
   auto client = shared_client();
-  ASSERT_TRUE(run(*client, {"SET", sessions.key_of({"room", "a", "b"}), "garbage", "PX", "60000"}).ok());
+  ASSERT_TRUE(
+      run(*client, {"SET", sessions.key_of({"room", "a", "b"}), "garbage", "PX", "60000"}).ok());
   auto got = claim(sessions, {"room", "a", "b"}, record(1));
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.error().code, ErrorCode::internal);
 }
 
 TEST_F(Sessions, ConcurrentClaimsFromTwoInstancesAgreeOnOneRecord) {
-  RedisRelaySessions other{new_client(shared_server().options()), RedisRelaySessionsOptions{prefix}};
+  RedisRelaySessions other{new_client(shared_server().options()),
+                           RedisRelaySessionsOptions{prefix}};
   std::vector<std::thread> threads;
-  std::vector<Result<room::RelaySessionRecord>> got(32, Error::make(ErrorCode::internal, "not run"));
+  std::vector<Result<room::RelaySessionRecord>> got(32,
+                                                    Error::make(ErrorCode::internal, "not run"));
   for (int i = 0; i < 32; ++i) {
     threads.emplace_back([&, i] {
       RedisRelaySessions& instance = i % 2 == 0 ? sessions : other;
       got[i] = claim(instance,
-                     i % 4 < 2 ? room::RelaySessionKey{"race", "p1", "p2"} : room::RelaySessionKey{"race", "p2", "p1"},
+                     i % 4 < 2 ? room::RelaySessionKey{"race", "p1", "p2"}
+                               : room::RelaySessionKey{"race", "p2", "p1"},
                      record(static_cast<std::uint8_t>(i + 1)));
     });
   }

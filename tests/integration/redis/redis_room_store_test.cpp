@@ -108,9 +108,9 @@ TEST(RedisRoomStore, KeysFollowTheDocumentedSchemaWithHashTagsAndTtl) {
   auto client = shared_client();
   const RedisKeys schema(h.backend.prefix);
 
-  for (const std::string& key : {schema.room("r1"), schema.members("r1"), schema.profiles("r1"),
-                                 schema.bans("r1"), schema.client("alice"),
-                                 schema.client("carol")}) {
+  for (const std::string& key :
+       {schema.room("r1"), schema.members("r1"), schema.profiles("r1"), schema.bans("r1"),
+        schema.client("alice"), schema.client("carol")}) {
     auto ttl = run(*client, {"PTTL", key});
     ASSERT_TRUE(ttl.ok());
     // Exists (not -2) and expires within the room TTL (not -1: no key lives forever).

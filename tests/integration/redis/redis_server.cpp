@@ -90,9 +90,9 @@ bool RedisServer::start(std::string& error) {
     return false;
   }
   const std::vector<std::string> args = {
-      binary,         "--port",      std::to_string(port_), "--bind", "127.0.0.1",
-      "--save",       "",            "--appendonly",        "no",     "--dir",
-      dir_,           "--logfile",   dir_ + "/redis.log",   "--daemonize", "no"};
+      binary,   "--port",    std::to_string(port_), "--bind",      "127.0.0.1",
+      "--save", "",          "--appendonly",        "no",          "--dir",
+      dir_,     "--logfile", dir_ + "/redis.log",   "--daemonize", "no"};
   std::vector<char*> argv;
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);

@@ -57,8 +57,9 @@ Status await_subscribe(RedisSubscriber& subscriber, const std::string& name, boo
 }
 
 std::int64_t publish(RedisClient& client, const std::string& channel, const std::string& payload) {
-  auto r = await<RedisReply>(
-      [&](auto done) { client.command({"PUBLISH", channel, payload}, std::move(done)); });
+  auto r = await<RedisReply>([&](auto done) {
+    client.command({"PUBLISH", channel, payload}, std::move(done));
+  });
   return r.ok() ? r->int_value() : -1;
 }
 

@@ -32,7 +32,9 @@ TEST_P(RelayIT, SurvivesRandomDatagramsAndTcpGarbage) {
       for (auto& x : d) x = static_cast<std::uint8_t>(byte(rng));
       if (!d.empty()) {
         switch (kind(rng)) {
-          case 0: d[0] = 0xC1; break;  // HELLO-shaped
+          case 0:
+            d[0] = 0xC1;
+            break;  // HELLO-shaped
           case 1:
             if (d.size() >= 8) {
               d[0] = 0xC1;
@@ -48,18 +50,22 @@ TEST_P(RelayIT, SurvivesRandomDatagramsAndTcpGarbage) {
               wire::put_u32(&d[4], stun::kMagicCookie);
             }
             break;
-          default: break;
+          default:
+            break;
         }
       }
-      ASSERT_TRUE(fuzzer.send_to((i & 1) != 0 ? relay.udp_port() : a.data_port, d) || d.size() > 1500);
+      ASSERT_TRUE(fuzzer.send_to((i & 1) != 0 ? relay.udp_port() : a.data_port, d) ||
+                  d.size() > 1500);
       while (auto reply = fuzzer.recv(0)) {
         EXPECT_LE(reply->size(), stun::kMaxResponseSize);
-        EXPECT_TRUE(phase != 0 || reply->empty() || (*reply)[0] != 0xC2) << "HELLO_REPLY to a short datagram";
+        EXPECT_TRUE(phase != 0 || reply->empty() || (*reply)[0] != 0xC2)
+            << "HELLO_REPLY to a short datagram";
       }
     }
     while (auto reply = fuzzer.recv(200)) {  // the phase's late answers
       EXPECT_LE(reply->size(), stun::kMaxResponseSize);
-      EXPECT_TRUE(phase != 0 || reply->empty() || (*reply)[0] != 0xC2) << "HELLO_REPLY to a short datagram";
+      EXPECT_TRUE(phase != 0 || reply->empty() || (*reply)[0] != 0xC2)
+          << "HELLO_REPLY to a short datagram";
     }
   }
   const std::array<std::uint8_t, 4> ping = {9, 9, 9, 9};

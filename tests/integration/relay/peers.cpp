@@ -27,7 +27,8 @@ sockaddr_in loopback(std::uint16_t port) {
 }  // namespace
 
 std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -69,7 +70,8 @@ std::optional<std::vector<std::uint8_t>> UdpPeer::recv(int timeout_ms) const {
   return buf;
 }
 
-std::optional<wire::HelloReply> UdpPeer::handshake(std::uint16_t main_port, const std::string& token,
+std::optional<wire::HelloReply> UdpPeer::handshake(std::uint16_t main_port,
+                                                   const std::string& token,
                                                    std::uint64_t rebind_key) {
   std::vector<std::uint8_t> hello(600);
   hello.resize(wire::encode_hello(hello, token, rebind_key));
@@ -96,8 +98,9 @@ std::optional<wire::HelloReply> UdpPeer::handshake(std::uint16_t main_port, cons
 std::optional<std::vector<std::uint8_t>> UdpPeer::wait_event(int timeout_ms) const {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (int i = 0; i < 1000; ++i) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
     if (left <= 0) break;
     auto d = recv(static_cast<int>(left));
     if (!d) break;
@@ -158,14 +161,17 @@ std::optional<std::uint8_t> TcpPeer::recv_byte() const {
   return b;
 }
 
-void TcpPeer::shutdown_write() const { ::shutdown(fd_, SHUT_WR); }
+void TcpPeer::shutdown_write() const {
+  ::shutdown(fd_, SHUT_WR);
+}
 
-Tokens::Tokens()
-    : keyring_(auth::parse_relay_secrets(RelayProcess::kSecret), "k1") {
+Tokens::Tokens() : keyring_(auth::parse_relay_secrets(RelayProcess::kSecret), "k1") {
   new_session();
 }
 
-void Tokens::new_session() { RAND_bytes(session_.data(), static_cast<int>(session_.size())); }
+void Tokens::new_session() {
+  RAND_bytes(session_.data(), static_cast<int>(session_.size()));
+}
 
 auth::RelayTokenClaims Tokens::claims(std::uint8_t slot, const std::string& client) {
   auth::RelayTokenClaims c;
@@ -177,8 +183,12 @@ auth::RelayTokenClaims Tokens::claims(std::uint8_t slot, const std::string& clie
   return c;
 }
 
-std::string Tokens::mint(std::uint8_t slot, const std::string& client) { return mint(claims(slot, client)); }
+std::string Tokens::mint(std::uint8_t slot, const std::string& client) {
+  return mint(claims(slot, client));
+}
 
-std::string Tokens::mint(const auth::RelayTokenClaims& claims) { return keyring_.mint(claims).value(); }
+std::string Tokens::mint(const auth::RelayTokenClaims& claims) {
+  return keyring_.mint(claims).value();
+}
 
 }  // namespace sudachi::relay::test

@@ -63,7 +63,8 @@ class TcpPeer {
 class Tokens {
  public:
   Tokens();
-  auth::RelayTokenClaims claims(std::uint8_t slot, const std::string& client);  // for the current session
+  auth::RelayTokenClaims claims(std::uint8_t slot,
+                                const std::string& client);  // for the current session
   std::string mint(std::uint8_t slot, const std::string& client);
   std::string mint(const auth::RelayTokenClaims& claims);
   void new_session();  // random session id for the following tokens

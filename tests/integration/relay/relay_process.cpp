@@ -22,7 +22,8 @@ namespace sudachi::relay::test {
 namespace {
 
 std::string make_temp_dir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "sudachi-relay-test-XXXXXX").string();
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / "sudachi-relay-test-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) return {};
   return tmpl;
 }
@@ -32,10 +33,31 @@ std::string make_temp_dir() {
 RelayProcess::RelayProcess(const std::string& backend, std::vector<std::string> extra) {
   dir_ = make_temp_dir();
   const std::string port_file = dir_ + "/ports";
-  std::vector<std::string> args = {SUDACHI_RELAY_BINARY, "--bind", "127.0.0.1", "--udp-port", "0", "--tcp-port", "0",
-                                    "--admin-port", "0", "--port-file", port_file, "--data-dir", dir_,
-                                    "--relay-secret", kSecret, "--backend", backend, "--workers", "2",
-                                    "--handshake-rate-per-s", "0", "--log-level", "debug", "--drain-grace-s", "0.2"};
+  std::vector<std::string> args = {SUDACHI_RELAY_BINARY,
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--udp-port",
+                                   "0",
+                                   "--tcp-port",
+                                   "0",
+                                   "--admin-port",
+                                   "0",
+                                   "--port-file",
+                                   port_file,
+                                   "--data-dir",
+                                   dir_,
+                                   "--relay-secret",
+                                   kSecret,
+                                   "--backend",
+                                   backend,
+                                   "--workers",
+                                   "2",
+                                   "--handshake-rate-per-s",
+                                   "0",
+                                   "--log-level",
+                                   "debug",
+                                   "--drain-grace-s",
+                                   "0.2"};
   args.insert(args.end(), extra.begin(), extra.end());
   pid_ = ::fork();
   if (pid_ == 0) {
@@ -81,7 +103,8 @@ RelayProcess::~RelayProcess() {
     }
   }
   // SUDACHI_RELAY_TEST_LOGS=1 shows every relay's log, for debugging a failure.
-  if (std::getenv("SUDACHI_RELAY_TEST_LOGS") != nullptr) std::fprintf(stderr, "--- relay log ---\n%s", log().c_str());
+  if (std::getenv("SUDACHI_RELAY_TEST_LOGS") != nullptr)
+    std::fprintf(stderr, "--- relay log ---\n%s", log().c_str());
   if (!dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
@@ -122,7 +145,8 @@ std::string RelayProcess::http_get(const std::string& path) const {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string response;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    const std::string req =
+        "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
     if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
       char buf[4096];
       for (int i = 0; i < 10'000; ++i) {  // bounded: a metrics page is far below 40 MB
@@ -145,7 +169,8 @@ double RelayProcess::metric(const std::string& series) const {
   std::istringstream in(page);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind(series + " ", 0) == 0) return std::strtod(line.c_str() + series.size() + 1, nullptr);
+    if (line.rfind(series + " ", 0) == 0)
+      return std::strtod(line.c_str() + series.size() + 1, nullptr);
   }
   return -1;
 }

@@ -19,7 +19,8 @@ std::string run_command(const std::string& command) {
   std::string out;
   if (FILE* p = ::popen(command.c_str(), "r")) {
     std::array<char, 512> buf{};
-    while (std::fgets(buf.data(), buf.size(), p) != nullptr && out.size() < 65536) out += buf.data();
+    while (std::fgets(buf.data(), buf.size(), p) != nullptr && out.size() < 65536)
+      out += buf.data();
     ::pclose(p);
   }
   return out;
@@ -29,7 +30,8 @@ TEST_P(RelayIT, StunBindingWithTurnutilsStunclient) {
   const std::string tool = SUDACHI_STUNCLIENT;
   RelayProcess relay(GetParam());
   ASSERT_TRUE(relay.started()) << relay.log();
-  const std::string out = run_command("timeout 10 " + tool + " -p " + std::to_string(relay.udp_port()) + " 127.0.0.1 2>&1");
+  const std::string out = run_command("timeout 10 " + tool + " -p " +
+                                      std::to_string(relay.udp_port()) + " 127.0.0.1 2>&1");
   // "0: : IPv4. UDP reflexive addr: 127.0.0.1:41778"
   const std::string label = "UDP reflexive addr: 127.0.0.1:";
   const auto at = out.find(label);
@@ -62,7 +64,8 @@ TEST_P(RelayIT, AdminEndpointsAndSigtermDrain) {
   EXPECT_EQ(relay.http_get("/ready").substr(0, 3), "200");
   EXPECT_EQ(relay.http_get("/nope").substr(0, 3), "404");
   const std::string metrics = relay.http_get("/metrics");
-  EXPECT_NE(metrics.find("relay_bandwidth_bytes_total{server_region=\"local\"}"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("relay_bandwidth_bytes_total{server_region=\"local\"}"), std::string::npos)
+      << metrics;
   EXPECT_NE(metrics.find("sudachi_relay_handshakes_total"), std::string::npos);
 
   Tokens tokens;

@@ -117,8 +117,10 @@ TEST_P(RelayIT, TcpBandwidthLimitSlowsTheStream) {
   const bool ok = b.recv_exact(got);
   writer.join();
   ASSERT_TRUE(ok);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_GE(ms, 900);    // (1.5 MB - 250 KB burst) at 1 MB/s
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  EXPECT_GE(ms, 900);  // (1.5 MB - 250 KB burst) at 1 MB/s
   EXPECT_LE(ms, 10'000);
 }
 

@@ -10,7 +10,8 @@ using wire::Status;
 using Clock = std::chrono::steady_clock;
 
 long ms_since(Clock::time_point t) {
-  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
+  return static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
 }
 
 TEST_P(RelayIT, UdpUnpairedPeerIsDroppedAfterThePairingTimeout) {

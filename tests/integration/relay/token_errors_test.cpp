@@ -17,7 +17,8 @@ TEST_P(RelayIT, UdpRefusesBadExpiredAndForeignTokens) {
   ASSERT_TRUE(relay.started()) << relay.log();
   Tokens tokens;
   UdpPeer peer;
-  ASSERT_STATUS(peer.handshake(relay.udp_port(), tamper(tokens.mint(0, "alice"))), Status::invalid_token);
+  ASSERT_STATUS(peer.handshake(relay.udp_port(), tamper(tokens.mint(0, "alice"))),
+                Status::invalid_token);
   auto expired = tokens.claims(0, "alice");
   expired.expires_at_ms = unix_ms_now() - 1000;
   ASSERT_STATUS(peer.handshake(relay.udp_port(), tokens.mint(expired)), Status::expired);
@@ -25,7 +26,8 @@ TEST_P(RelayIT, UdpRefusesBadExpiredAndForeignTokens) {
   foreign.relay_id = "another-relay";
   ASSERT_STATUS(peer.handshake(relay.udp_port(), tokens.mint(foreign)), Status::wrong_relay);
   ASSERT_STATUS(peer.handshake(relay.udp_port(), "garbage-token"), Status::invalid_token);
-  EXPECT_GE(relay.metric("sudachi_relay_handshakes_total{protocol=\"udp\",status=\"INVALID_TOKEN\"}"), 2);
+  EXPECT_GE(
+      relay.metric("sudachi_relay_handshakes_total{protocol=\"udp\",status=\"INVALID_TOKEN\"}"), 2);
   EXPECT_EQ(relay.metric("sudachi_relay_sessions_active"), 0);
 }
 
@@ -82,7 +84,8 @@ TEST_P(RelayIT, TcpMalformedHelloGetsAStatus) {
   RelayProcess relay(GetParam());
   ASSERT_TRUE(relay.started()) << relay.log();
   TcpPeer p(relay.tcp_port());
-  const std::array<std::uint8_t, 16> junk = {'G', 'E', 'T', ' ', '/', ' ', 'H', 'T', 'T', 'P', '/', '1', '.', '1', '\r', '\n'};
+  const std::array<std::uint8_t, 16> junk = {'G', 'E', 'T', ' ', '/', ' ', 'H',  'T',
+                                             'T', 'P', '/', '1', '.', '1', '\r', '\n'};
   ASSERT_TRUE(p.send_all(junk));
   std::array<std::uint8_t, wire::kHelloReplySize> reply{};
   ASSERT_TRUE(p.recv_exact(reply));

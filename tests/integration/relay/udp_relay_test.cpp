@@ -89,7 +89,8 @@ TEST_P(RelayIT, UdpPairExchanges10000DatagramsEachWayWithChecksums) {
   EXPECT_EQ(corrupt, 0u);
   EXPECT_EQ(at_a.size(), kCount);
   EXPECT_EQ(at_b.size(), kCount);
-  EXPECT_GT(relay.metric("relay_bandwidth_bytes_total{server_region=\"local\"}"), 2.0 * kCount * 12);
+  EXPECT_GT(relay.metric("relay_bandwidth_bytes_total{server_region=\"local\"}"),
+            2.0 * kCount * 12);
   EXPECT_EQ(relay.metric("sudachi_relay_sessions_active"), 1);
 }
 
@@ -102,7 +103,8 @@ TEST_P(RelayIT, UdpSpoofedAndUnboundSourcesAreDropped) {
   UdpPeer intruder;
   const std::array<std::uint8_t, 8> payload = {'s', 'p', 'o', 'o', 'f', 0, 0, 0};
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(intruder.send_to(p.a.data_port, data_datagram(payload)));
-  ASSERT_TRUE(intruder.send_to(p.a.data_port, std::array<std::uint8_t, 4>{0xC3, 0, 0, 0}));  // keepalive
+  ASSERT_TRUE(
+      intruder.send_to(p.a.data_port, std::array<std::uint8_t, 4>{0xC3, 0, 0, 0}));  // keepalive
   EXPECT_FALSE(p.b.recv(300));
   EXPECT_FALSE(p.a.recv(50));
   EXPECT_FALSE(intruder.recv(50));  // no echo to an unbound address
@@ -115,10 +117,10 @@ TEST_P(RelayIT, UdpOversizedAndTruncatedDatagramsAreDropped) {
   Tokens tokens;
   Pair p;
   ASSERT_NO_FATAL_FAILURE(open_pair(relay, tokens, p));
-  ASSERT_TRUE(p.a.send(std::vector<std::uint8_t>(1501, 0xC0)));   // over the protocol limit
-  ASSERT_TRUE(p.a.send(std::vector<std::uint8_t>(9000, 0xC0)));   // over the receive buffer
-  ASSERT_TRUE(p.a.send(std::vector<std::uint8_t>{0xC0, 0}));      // shorter than the header
-  ASSERT_TRUE(p.a.send(std::vector<std::uint8_t>{}));             // empty
+  ASSERT_TRUE(p.a.send(std::vector<std::uint8_t>(1501, 0xC0)));  // over the protocol limit
+  ASSERT_TRUE(p.a.send(std::vector<std::uint8_t>(9000, 0xC0)));  // over the receive buffer
+  ASSERT_TRUE(p.a.send(std::vector<std::uint8_t>{0xC0, 0}));     // shorter than the header
+  ASSERT_TRUE(p.a.send(std::vector<std::uint8_t>{}));            // empty
   std::vector<std::uint8_t> cut_hello(70, 0);
   cut_hello[0] = 0xC1;
   cut_hello[1] = 1;
@@ -159,7 +161,8 @@ TEST_P(RelayIT, UdpRebindsAfterNatChangeAndKeepalivesEcho) {
   EXPECT_EQ(*ack, (std::vector<std::uint8_t>{0xC4, 0, 0, 0, 1, 2, 3, 4}));
 
   UdpPeer moved;  // alice's new public address
-  EXPECT_EQ(moved.handshake(p.a.data_port, token_a).value().status, Status::session_full);  // no key: refused
+  EXPECT_EQ(moved.handshake(p.a.data_port, token_a).value().status,
+            Status::session_full);  // no key: refused
   auto rebound = moved.handshake(p.a.data_port, token_a, ra->rebind_key);
   ASSERT_STATUS(rebound, Status::ok);
   const std::array<std::uint8_t, 2> hi = {'h', 'i'};

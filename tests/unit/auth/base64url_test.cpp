@@ -7,7 +7,9 @@
 namespace sudachi::auth {
 namespace {
 
-std::string as_string(const std::vector<std::uint8_t>& v) { return std::string(v.begin(), v.end()); }
+std::string as_string(const std::vector<std::uint8_t>& v) {
+  return std::string(v.begin(), v.end());
+}
 
 TEST(Base64Url, Rfc4648Vectors) {
   EXPECT_EQ(base64url_encode(std::string_view("")), "");
@@ -31,11 +33,11 @@ TEST(Base64Url, RoundTripsEveryLengthAgainstOpenSsl) {
 }
 
 TEST(Base64Url, DecodeIsStrict) {
-  EXPECT_FALSE(base64url_decode("Zg==").has_value());   // padding
-  EXPECT_FALSE(base64url_decode("Zm9v+/").has_value()); // standard alphabet
-  EXPECT_FALSE(base64url_decode("Zm 9v").has_value());  // whitespace
-  EXPECT_FALSE(base64url_decode("Z").has_value());      // 6 bits only
-  EXPECT_FALSE(base64url_decode("Zh").has_value());     // non-zero unused bits ("Zg" is canonical)
+  EXPECT_FALSE(base64url_decode("Zg==").has_value());    // padding
+  EXPECT_FALSE(base64url_decode("Zm9v+/").has_value());  // standard alphabet
+  EXPECT_FALSE(base64url_decode("Zm 9v").has_value());   // whitespace
+  EXPECT_FALSE(base64url_decode("Z").has_value());       // 6 bits only
+  EXPECT_FALSE(base64url_decode("Zh").has_value());      // non-zero unused bits ("Zg" is canonical)
   EXPECT_FALSE(base64url_decode(std::string_view("Zg\0", 3)).has_value());
   EXPECT_TRUE(base64url_decode("").has_value());
 }

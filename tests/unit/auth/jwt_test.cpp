@@ -24,8 +24,8 @@ JwtSettings settings() {
 }
 
 // header.payload.signature with an HMAC of our choosing (md == nullptr: empty signature).
-std::string forge(const std::string& header, const std::string& payload, const EVP_MD* md = EVP_sha256(),
-                  const std::string& key = kSecret) {
+std::string forge(const std::string& header, const std::string& payload,
+                  const EVP_MD* md = EVP_sha256(), const std::string& key = kSecret) {
   const std::string signing_input = test::b64url(header) + "." + test::b64url(payload);
   const std::string sig = md == nullptr ? "" : test::b64url(test::hmac(md, key, signing_input));
   return signing_input + "." + sig;
@@ -34,8 +34,8 @@ std::string forge(const std::string& header, const std::string& payload, const E
 const std::string kHs256Header = R"({"alg":"HS256","typ":"JWT"})";
 
 std::string payload(const std::string& extra = "", std::int64_t exp = kNow + 3600) {
-  return R"({"iss":"sudachi-rooms","aud":"sudachi-multiplayer","sub":"client-1","iat":)" + std::to_string(kNow) +
-         R"(,"exp":)" + std::to_string(exp) + extra + "}";
+  return R"({"iss":"sudachi-rooms","aud":"sudachi-multiplayer","sub":"client-1","iat":)" +
+         std::to_string(kNow) + R"(,"exp":)" + std::to_string(exp) + extra + "}";
 }
 
 void expect_refused(const Result<JwtClaims>& r) {
@@ -69,8 +69,9 @@ TEST(Jwt, ForeignlySignedTokenVerifiesAndOptionalClaimsMayBeAbsent) {
 }
 
 TEST(Jwt, AudienceMayBeAnArrayContainingOurs) {
-  const std::string p = R"({"iss":"sudachi-rooms","aud":["other","sudachi-multiplayer"],"sub":"c","exp":)" +
-                        std::to_string(kNow + 60) + "}";
+  const std::string p =
+      R"({"iss":"sudachi-rooms","aud":["other","sudachi-multiplayer"],"sub":"c","exp":)" +
+      std::to_string(kNow + 60) + "}";
   EXPECT_TRUE(JwtVerifier(settings()).verify(forge(kHs256Header, p), kNow).ok());
 }
 
@@ -83,32 +84,45 @@ TEST(Jwt, ExpiredTokenIsRefusedButLeewayIsHonoured) {
 
 TEST(Jwt, MissingOrNonNumericExpIsRefused) {
   JwtVerifier v(settings());
-  expect_refused(v.verify(forge(kHs256Header, R"({"iss":"sudachi-rooms","aud":"sudachi-multiplayer","sub":"c"})"),
-                          kNow));
   expect_refused(v.verify(
-      forge(kHs256Header, R"({"iss":"sudachi-rooms","aud":"sudachi-multiplayer","sub":"c","exp":"9999999999"})"),
+      forge(kHs256Header, R"({"iss":"sudachi-rooms","aud":"sudachi-multiplayer","sub":"c"})"),
+      kNow));
+  expect_refused(v.verify(
+      forge(kHs256Header,
+            R"({"iss":"sudachi-rooms","aud":"sudachi-multiplayer","sub":"c","exp":"9999999999"})"),
       kNow));
 }
 
 TEST(Jwt, NotBeforeInTheFutureIsRefused) {
   JwtVerifier v(settings());
-  expect_refused(v.verify(forge(kHs256Header, payload(R"(,"nbf":)" + std::to_string(kNow + 600))), kNow));
-  EXPECT_TRUE(v.verify(forge(kHs256Header, payload(R"(,"nbf":)" + std::to_string(kNow + 10))), kNow).ok());
+  expect_refused(
+      v.verify(forge(kHs256Header, payload(R"(,"nbf":)" + std::to_string(kNow + 600))), kNow));
+  EXPECT_TRUE(
+      v.verify(forge(kHs256Header, payload(R"(,"nbf":)" + std::to_string(kNow + 10))), kNow).ok());
 }
 
 TEST(Jwt, WrongOrMissingIssuerIsRefused) {
   JwtVerifier v(settings());
   const auto exp = std::to_string(kNow + 60);
-  expect_refused(v.verify(forge(kHs256Header, R"({"iss":"evil","aud":"sudachi-multiplayer","sub":"c","exp":)" + exp + "}"), kNow));
-  expect_refused(v.verify(forge(kHs256Header, R"({"aud":"sudachi-multiplayer","sub":"c","exp":)" + exp + "}"), kNow));
+  expect_refused(
+      v.verify(forge(kHs256Header,
+                     R"({"iss":"evil","aud":"sudachi-multiplayer","sub":"c","exp":)" + exp + "}"),
+               kNow));
+  expect_refused(v.verify(
+      forge(kHs256Header, R"({"aud":"sudachi-multiplayer","sub":"c","exp":)" + exp + "}"), kNow));
 }
 
 TEST(Jwt, WrongOrMissingAudienceIsRefused) {
   JwtVerifier v(settings());
   const auto exp = std::to_string(kNow + 60);
-  expect_refused(v.verify(forge(kHs256Header, R"({"iss":"sudachi-rooms","aud":"other","sub":"c","exp":)" + exp + "}"), kNow));
-  expect_refused(v.verify(forge(kHs256Header, R"({"iss":"sudachi-rooms","aud":["a","b"],"sub":"c","exp":)" + exp + "}"), kNow));
-  expect_refused(v.verify(forge(kHs256Header, R"({"iss":"sudachi-rooms","sub":"c","exp":)" + exp + "}"), kNow));
+  expect_refused(v.verify(
+      forge(kHs256Header, R"({"iss":"sudachi-rooms","aud":"other","sub":"c","exp":)" + exp + "}"),
+      kNow));
+  expect_refused(v.verify(
+      forge(kHs256Header, R"({"iss":"sudachi-rooms","aud":["a","b"],"sub":"c","exp":)" + exp + "}"),
+      kNow));
+  expect_refused(v.verify(
+      forge(kHs256Header, R"({"iss":"sudachi-rooms","sub":"c","exp":)" + exp + "}"), kNow));
 }
 
 TEST(Jwt, SubjectMustBePresentNonEmptyAndBounded) {
@@ -126,7 +140,8 @@ TEST(Jwt, SubjectMustBePresentNonEmptyAndBounded) {
 }
 
 TEST(Jwt, OptionalClaimsOfTheWrongTypeAreRefused) {
-  expect_refused(JwtVerifier(settings()).verify(forge(kHs256Header, payload(R"(,"name":7)")), kNow));
+  expect_refused(
+      JwtVerifier(settings()).verify(forge(kHs256Header, payload(R"(,"name":7)")), kNow));
 }
 
 TEST(Jwt, AlgNoneIsRefused) {
@@ -172,7 +187,8 @@ TEST(Jwt, DuplicateAlgKeysAreRefused) {
 }
 
 TEST(Jwt, CriticalHeaderExtensionsAreRefused) {
-  expect_refused(JwtVerifier(settings()).verify(forge(R"({"alg":"HS256","crit":["x"],"x":1})", payload()), kNow));
+  expect_refused(JwtVerifier(settings())
+                     .verify(forge(R"({"alg":"HS256","crit":["x"],"x":1})", payload()), kNow));
 }
 
 TEST(Jwt, TamperedSignatureOrPayloadIsRefused) {
@@ -189,14 +205,17 @@ TEST(Jwt, TamperedSignatureOrPayloadIsRefused) {
 }
 
 TEST(Jwt, WrongSecretIsRefused) {
-  expect_refused(JwtVerifier(settings()).verify(
-      forge(kHs256Header, payload(), EVP_sha256(), "another-secret-another-secret-xx"), kNow));
+  expect_refused(
+      JwtVerifier(settings())
+          .verify(forge(kHs256Header, payload(), EVP_sha256(), "another-secret-another-secret-xx"),
+                  kNow));
 }
 
 TEST(Jwt, GarbageIsRefusedWithoutThrowing) {
   JwtVerifier v(settings());
-  for (const char* g : {"", ".", "..", "...", "abc", "a.b", "a.b.c", "a.b.c.d", "====.====.====",
-                        "eyJhbGciOiJIUzI1NiJ9..", "eyJhbGciOiJIUzI1NiJ9.e30.", "\xff\xfe.\x01.\x02"}) {
+  for (const char* g : {"", ".", "..", "...", "abc", "a.b", "a.b.c", "a.b.c.d",
+                        "====.====.====", "eyJhbGciOiJIUzI1NiJ9..", "eyJhbGciOiJIUzI1NiJ9.e30.",
+                        "\xff\xfe.\x01.\x02"}) {
     expect_refused(v.verify(g, kNow));
   }
   // Header that is JSON but not an object, and payload that is not JSON.
@@ -208,10 +227,12 @@ TEST(Jwt, GarbageIsRefusedWithoutThrowing) {
 
 TEST(Jwt, OversizedTokenIsRefusedBeforeParsing) {
   JwtVerifier v(settings());
-  const std::string big = forge(kHs256Header, payload(R"(,"name":")" + std::string(3200, 'x') + "\""));
+  const std::string big =
+      forge(kHs256Header, payload(R"(,"name":")" + std::string(3200, 'x') + "\""));
   ASSERT_GT(big.size(), 4096u);
   expect_refused(v.verify(big, kNow));
-  const std::string fits = forge(kHs256Header, payload(R"(,"name":")" + std::string(2600, 'x') + "\""));
+  const std::string fits =
+      forge(kHs256Header, payload(R"(,"name":")" + std::string(2600, 'x') + "\""));
   ASSERT_LE(fits.size(), 4096u);
   EXPECT_TRUE(v.verify(fits, kNow).ok());
 }
@@ -242,7 +263,8 @@ TEST(Jwt, ConcurrentVerificationIsSafe) {
       c.sub = "client-" + std::to_string(t);
       for (int i = 0; i < 200; ++i) {
         const auto token = issuer.issue(c, kNow, 60);
-        const auto out = token.ok() ? v.verify(*token, kNow) : Result<JwtClaims>(ErrorCode::internal);
+        const auto out =
+            token.ok() ? v.verify(*token, kNow) : Result<JwtClaims>(ErrorCode::internal);
         if (out.ok() && out->sub == c.sub) ++accepted;
       }
     });

@@ -76,7 +76,7 @@ TEST(Password, MalformedStoredHashesAreRejectedWithoutThrowing) {
       with("pbkdf2-sha256", "01000", salt, hash),
       with("pbkdf2-sha256", "1000x", salt, hash),
       with("pbkdf2-sha256", "", salt, hash),
-      with("pbkdf2-sha256", "1000001", salt, hash),            // absurd cost: refused, not computed
+      with("pbkdf2-sha256", "1000001", salt, hash),  // absurd cost: refused, not computed
       with("pbkdf2-sha256", "99999999999999999999", salt, hash),
       with("pbkdf2-sha256", "1000", salt + "=", hash),
       with("pbkdf2-sha256", "1000", "c2FsdA", hash),            // 4-byte salt

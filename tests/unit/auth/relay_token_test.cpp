@@ -31,13 +31,15 @@ std::string mint(const RelayTokenKeyring& k, const RelayTokenClaims& c = sample_
 
 RelayTokenError error_of(const std::variant<RelayTokenClaims, RelayTokenError>& v) {
   EXPECT_TRUE(std::holds_alternative<RelayTokenError>(v)) << "token unexpectedly accepted";
-  return std::holds_alternative<RelayTokenError>(v) ? std::get<RelayTokenError>(v) : RelayTokenError::malformed;
+  return std::holds_alternative<RelayTokenError>(v) ? std::get<RelayTokenError>(v)
+                                                    : RelayTokenError::malformed;
 }
 
 TEST(RelayToken, RoundTrip) {
   RelayTokenKeyring k({{"ka", kSecretA}}, "ka");
   const auto v = k.verify(mint(k), kNowMs, "relay-eu-1");
-  ASSERT_TRUE(std::holds_alternative<RelayTokenClaims>(v)) << to_string(std::get<RelayTokenError>(v));
+  ASSERT_TRUE(std::holds_alternative<RelayTokenClaims>(v))
+      << to_string(std::get<RelayTokenError>(v));
   const auto& c = std::get<RelayTokenClaims>(v);
   const auto expected = sample_claims();
   EXPECT_EQ(c.key_id, "ka");
@@ -76,7 +78,8 @@ TEST(RelayToken, EachErrorInItsOwnCase) {
   EXPECT_EQ(error_of(k.verify("not a token!", kNowMs, "")), RelayTokenError::malformed);
   EXPECT_EQ(error_of(k.verify("", kNowMs, "")), RelayTokenError::malformed);
   EXPECT_EQ(error_of(k.verify(token + "=", kNowMs, "")), RelayTokenError::malformed);
-  EXPECT_EQ(error_of(k.verify(token.substr(0, token.size() - 4), kNowMs, "")), RelayTokenError::malformed);
+  EXPECT_EQ(error_of(k.verify(token.substr(0, token.size() - 4), kNowMs, "")),
+            RelayTokenError::malformed);
   EXPECT_EQ(error_of(k.verify(std::string(4000, 'A'), kNowMs, "")), RelayTokenError::malformed);
 
   RelayTokenKeyring other_kid({{"kb", kSecretA}}, "kb");
@@ -96,7 +99,8 @@ TEST(RelayToken, ErrorsAreReportedInTheDocumentedOrder) {
   const std::string token = mint(k);
   RelayTokenKeyring other_secret({{"ka", kSecretB}}, "ka");
   // Signature before expiry and relay: an attacker learns nothing from forged claims.
-  EXPECT_EQ(error_of(other_secret.verify(token, kNowMs + 999'999, "elsewhere")), RelayTokenError::bad_signature);
+  EXPECT_EQ(error_of(other_secret.verify(token, kNowMs + 999'999, "elsewhere")),
+            RelayTokenError::bad_signature);
   EXPECT_EQ(error_of(k.verify(token, kNowMs + 999'999, "elsewhere")), RelayTokenError::expired);
 }
 
@@ -136,7 +140,8 @@ TEST(RelayToken, FlippingAnyByteInvalidatesTheToken) {
       const auto e = error_of(k.verify(test::b64url(tampered), kNowMs, ""));
       const bool in_key_id = i >= 2 && i < 4;  // "ka": a flipped byte names another (unknown) key
       if (in_key_id) {
-        EXPECT_TRUE(e == RelayTokenError::unknown_key || e == RelayTokenError::malformed) << "byte " << i;
+        EXPECT_TRUE(e == RelayTokenError::unknown_key || e == RelayTokenError::malformed)
+            << "byte " << i;
       } else {
         EXPECT_TRUE(e == RelayTokenError::bad_signature || e == RelayTokenError::malformed)
             << "byte " << i << ": " << to_string(e);
@@ -151,7 +156,8 @@ TEST(RelayToken, ChangingAnyTextCharacterInvalidatesTheToken) {
   for (std::size_t i = 0; i < token.size(); ++i) {
     std::string tampered = token;
     tampered[i] = tampered[i] == 'A' ? 'B' : 'A';
-    EXPECT_FALSE(std::holds_alternative<RelayTokenClaims>(k.verify(tampered, kNowMs, ""))) << "char " << i;
+    EXPECT_FALSE(std::holds_alternative<RelayTokenClaims>(k.verify(tampered, kNowMs, "")))
+        << "char " << i;
   }
 }
 
@@ -200,11 +206,12 @@ TEST(ParseRelaySecrets, ListOfKeyIdsAndSecrets) {
 }
 
 TEST(ParseRelaySecrets, BadConfigurationThrows) {
-  for (const char* bad : {"", "   ", "short", "k1:", "k1:short", ":0123456789abcdef",
-                          "k1:0123456789abcdef,k1:0123456789abcdefgh", "bad kid:0123456789abcdef",
-                          "k/1:0123456789abcdef", "k1:0123456789abcdef,", "k1:0123456789abcdef,0123456789abcdef",
-                          "0123456789abcdef,0123456789abcdef",
-                          "a23456789012345678901234567890123:0123456789abcdef"}) {
+  for (const char* bad :
+       {"", "   ", "short", "k1:", "k1:short", ":0123456789abcdef",
+        "k1:0123456789abcdef,k1:0123456789abcdefgh", "bad kid:0123456789abcdef",
+        "k/1:0123456789abcdef", "k1:0123456789abcdef,", "k1:0123456789abcdef,0123456789abcdef",
+        "0123456789abcdef,0123456789abcdef",
+        "a23456789012345678901234567890123:0123456789abcdef"}) {
     EXPECT_THROW(parse_relay_secrets(bad), std::invalid_argument) << bad;
   }
 }

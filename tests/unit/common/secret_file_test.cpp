@@ -19,7 +19,8 @@ namespace {
 class SecretFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sudachi-secret-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "sudachi-secret-XXXXXX").string();
     ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
   }
@@ -46,12 +47,15 @@ TEST_F(SecretFile, GeneratedOncePrivatelyThenReused) {
   EXPECT_EQ(again.source, LoadedSecret::Source::file);
   EXPECT_EQ(again.secret, first.secret);
   // No temporary files are left behind.
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_), std::filesystem::directory_iterator()), 1);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_),
+                          std::filesystem::directory_iterator()),
+            1);
 }
 
 TEST_F(SecretFile, CreatesTheDataDirectory) {
   const auto nested = dir_ / "a" / "b";
-  EXPECT_EQ(load_or_create_secret("", nested.string(), "relay-secret").source, LoadedSecret::Source::generated);
+  EXPECT_EQ(load_or_create_secret("", nested.string(), "relay-secret").source,
+            LoadedSecret::Source::generated);
   EXPECT_TRUE(std::filesystem::exists(nested / "relay-secret"));
 }
 
@@ -65,11 +69,14 @@ TEST_F(SecretFile, ServersStartingAtOnceAgreeOnOneSecret) {
   std::vector<std::string> seen(kServers);
   std::vector<std::thread> threads;
   for (int i = 0; i < kServers; ++i) {
-    threads.emplace_back([&, i] { seen[i] = load_or_create_secret("", dir_.string(), "relay-secret").secret; });
+    threads.emplace_back(
+        [&, i] { seen[i] = load_or_create_secret("", dir_.string(), "relay-secret").secret; });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 1u);
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_), std::filesystem::directory_iterator()), 1);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_),
+                          std::filesystem::directory_iterator()),
+            1);
 }
 
 }  // namespace

@@ -21,7 +21,8 @@ TEST(ProcessMetrics, ReportsThisProcess) {
   ProcessMetrics process(registry);
   const std::string text = registry.render();
   EXPECT_GT(sample(text, "process_resident_memory_bytes"), 1024 * 1024);
-  EXPECT_GE(sample(text, "process_virtual_memory_bytes"), sample(text, "process_resident_memory_bytes"));
+  EXPECT_GE(sample(text, "process_virtual_memory_bytes"),
+            sample(text, "process_resident_memory_bytes"));
   EXPECT_GT(sample(text, "process_start_time_seconds"), 1.7e9);
   EXPECT_GE(sample(text, "process_open_fds"), 3);  // at least stdin, stdout, stderr
 }

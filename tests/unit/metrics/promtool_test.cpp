@@ -47,8 +47,10 @@ Registry& populate(Registry& r) {
   gauges.with({"\xff invalid utf-8", ""}).set(std::nan(""));
   gauges.with({"big", "x"}).set(1e21);
   r.gauge("sudachi_ratio", "A fraction").set(0.1);
-  r.histogram("sudachi_p2p_success_ratio", "Per closed room", {0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1}).observe(0.93);
-  auto latency = r.histogram_family("sudachi_latency_seconds", "Latency", {"kind"}, {0.001, 0.01, 0.1, 1});
+  r.histogram("sudachi_p2p_success_ratio", "Per closed room", {0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1})
+      .observe(0.93);
+  auto latency =
+      r.histogram_family("sudachi_latency_seconds", "Latency", {"kind"}, {0.001, 0.01, 0.1, 1});
   latency.with({"direct"}).observe(0.004);
   latency.with({"relay"}).observe(3);
   return r;

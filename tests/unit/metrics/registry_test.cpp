@@ -34,8 +34,9 @@ TEST(Registry, GaugeText) {
   g.set(20);
   g.inc(2);
   g.dec(0.5);
-  EXPECT_EQ(r.render(), "# HELP temperature_celsius Temperature\n# TYPE temperature_celsius gauge\n"
-                        "temperature_celsius 21.5\n");
+  EXPECT_EQ(r.render(),
+            "# HELP temperature_celsius Temperature\n# TYPE temperature_celsius gauge\n"
+            "temperature_celsius 21.5\n");
   g.set(-std::numeric_limits<double>::infinity());
   EXPECT_NE(r.render().find("temperature_celsius -Inf\n"), std::string::npos);
   g.set(std::nan(""));
@@ -69,26 +70,29 @@ TEST(Registry, GaugeFamilyChildIsStable) {
 
 TEST(Registry, HistogramText) {
   Registry r;
-  Histogram& h = r.histogram("p2p_connection_success_rate", "Success", {0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1});
+  Histogram& h =
+      r.histogram("p2p_connection_success_rate", "Success", {0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1});
   for (double v : {0.25, 0.5, 0.75, 0.9375, 1.0, 1.5}) h.observe(v);  // exact in binary
   EXPECT_EQ(h.count(), 6u);
-  EXPECT_EQ(r.render(),
-            "# HELP p2p_connection_success_rate Success\n# TYPE p2p_connection_success_rate histogram\n"
-            "p2p_connection_success_rate_bucket{le=\"0.5\"} 2\n"
-            "p2p_connection_success_rate_bucket{le=\"0.7\"} 2\n"
-            "p2p_connection_success_rate_bucket{le=\"0.8\"} 3\n"
-            "p2p_connection_success_rate_bucket{le=\"0.9\"} 3\n"
-            "p2p_connection_success_rate_bucket{le=\"0.95\"} 4\n"
-            "p2p_connection_success_rate_bucket{le=\"0.99\"} 4\n"
-            "p2p_connection_success_rate_bucket{le=\"1\"} 5\n"
-            "p2p_connection_success_rate_bucket{le=\"+Inf\"} 6\n"
-            "p2p_connection_success_rate_sum 4.9375\n"
-            "p2p_connection_success_rate_count 6\n");
+  EXPECT_EQ(
+      r.render(),
+      "# HELP p2p_connection_success_rate Success\n# TYPE p2p_connection_success_rate histogram\n"
+      "p2p_connection_success_rate_bucket{le=\"0.5\"} 2\n"
+      "p2p_connection_success_rate_bucket{le=\"0.7\"} 2\n"
+      "p2p_connection_success_rate_bucket{le=\"0.8\"} 3\n"
+      "p2p_connection_success_rate_bucket{le=\"0.9\"} 3\n"
+      "p2p_connection_success_rate_bucket{le=\"0.95\"} 4\n"
+      "p2p_connection_success_rate_bucket{le=\"0.99\"} 4\n"
+      "p2p_connection_success_rate_bucket{le=\"1\"} 5\n"
+      "p2p_connection_success_rate_bucket{le=\"+Inf\"} 6\n"
+      "p2p_connection_success_rate_sum 4.9375\n"
+      "p2p_connection_success_rate_count 6\n");
 }
 
 TEST(Registry, HistogramFamilyPutsLeLast) {
   Registry r;
-  auto f = r.histogram_family("latency_seconds", "Latency", {"kind"}, {0.1, 1, std::numeric_limits<double>::infinity()});
+  auto f = r.histogram_family("latency_seconds", "Latency", {"kind"},
+                              {0.1, 1, std::numeric_limits<double>::infinity()});
   f.with({"relay"}).observe(0.0625);
   f.with({"relay"}).observe(2);
   EXPECT_EQ(r.render(),
@@ -105,7 +109,8 @@ TEST(Registry, Escaping) {
   auto f = r.gauge_family("odd_values", "Help with \\ backslash\nand newline \"quoted\"", {"v"});
   f.with({"a\\b\"c\nd"}).set(1);
   EXPECT_EQ(r.render(),
-            "# HELP odd_values Help with \\\\ backslash\\nand newline \"quoted\"\n# TYPE odd_values gauge\n"
+            "# HELP odd_values Help with \\\\ backslash\\nand newline \"quoted\"\n# TYPE "
+            "odd_values gauge\n"
             "odd_values{v=\"a\\\\b\\\"c\\nd\"} 1\n");
 }
 

@@ -21,13 +21,16 @@ std::string help(std::string_view v) {
 }
 
 TEST(TextFormat, MetricNames) {
-  for (const char* ok : {"a", "_a", ":a", "a:b_c9", "http_requests_total", "A"}) EXPECT_TRUE(valid_metric_name(ok)) << ok;
-  for (const char* bad : {"", "9a", "a-b", "a b", "a.b", "é", "a{"}) EXPECT_FALSE(valid_metric_name(bad)) << bad;
+  for (const char* ok : {"a", "_a", ":a", "a:b_c9", "http_requests_total", "A"})
+    EXPECT_TRUE(valid_metric_name(ok)) << ok;
+  for (const char* bad : {"", "9a", "a-b", "a b", "a.b", "é", "a{"})
+    EXPECT_FALSE(valid_metric_name(bad)) << bad;
 }
 
 TEST(TextFormat, LabelNames) {
   for (const char* ok : {"a", "_a", "game_id", "A9", "_"}) EXPECT_TRUE(valid_label_name(ok)) << ok;
-  for (const char* bad : {"", "9a", "a:b", "a-b", "__name__", "__x"}) EXPECT_FALSE(valid_label_name(bad)) << bad;
+  for (const char* bad : {"", "9a", "a:b", "a-b", "__name__", "__x"})
+    EXPECT_FALSE(valid_label_name(bad)) << bad;
 }
 
 TEST(TextFormat, HelpEscapesBackslashAndNewlineOnly) {
@@ -40,10 +43,13 @@ TEST(TextFormat, LabelValueEscapesBackslashQuoteNewline) {
 }
 
 TEST(TextFormat, InvalidUtf8BecomesReplacementCharacter) {
-  EXPECT_EQ(label_value("a\xff" "b"), "a\xEF\xBF\xBD" "b");
-  EXPECT_EQ(label_value("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");   // overlong '/'
+  EXPECT_EQ(label_value("a\xff"
+                        "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(label_value("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
   EXPECT_EQ(label_value("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
-  EXPECT_EQ(label_value("\xE3\x81"), "\xEF\xBF\xBD\xEF\xBF\xBD");   // truncated
+  EXPECT_EQ(label_value("\xE3\x81"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // truncated
 }
 
 TEST(TextFormat, Numbers) {

@@ -42,8 +42,7 @@ INSTANTIATE_TEST_SUITE_P(
                       TypeCase{PacketType::ping, "probe", "2probe"},
                       TypeCase{PacketType::pong, "probe", "3probe"},
                       TypeCase{PacketType::message, R"(2["hello"])", R"(42["hello"])"},
-                      TypeCase{PacketType::upgrade, "", "5"},
-                      TypeCase{PacketType::noop, "", "6"}));
+                      TypeCase{PacketType::upgrade, "", "5"}, TypeCase{PacketType::noop, "", "6"}));
 
 TEST(EngineIoPacket, DataKeepsEveryByteAfterTheType) {
   Packet packet;
@@ -58,8 +57,8 @@ TEST(EngineIoPacket, EmptyIsRejected) {
 }
 
 TEST(EngineIoPacket, UnknownTypesAreRejected) {
-  for (const std::string_view text : {"7"sv, "9"sv, "/"sv, ":"sv, "x"sv, "B"sv, "\0"sv, " 4"sv,
-                                      "-1"sv, "\xff"sv, "\x1e"sv}) {
+  for (const std::string_view text :
+       {"7"sv, "9"sv, "/"sv, ":"sv, "x"sv, "B"sv, "\0"sv, " 4"sv, "-1"sv, "\xff"sv, "\x1e"sv}) {
     Packet packet;
     EXPECT_EQ(decode_packet(text, packet), DecodeError::unknown_type) << "input: " << text;
   }
@@ -107,20 +106,21 @@ TEST(EngineIoBinary, EveryByteValueRoundTrips) {
 
 TEST(EngineIoBinary, MalformedBase64IsRejected) {
   for (const std::string_view text : {
-           "bA"sv,        // not a whole quad
+           "bA"sv,  // not a whole quad
            "bAQIDB"sv,
            "bAQ=D"sv,     // padding in the middle
            "bA==AQID"sv,  // padding before the last quad
            "bA==="sv,     // too much padding
            "b===="sv,
            "b=AAA"sv,
-           "bAB=="sv,     // non-canonical: stray bits under the padding
+           "bAB=="sv,  // non-canonical: stray bits under the padding
            "bAAB="sv,
-           "bAQ-_"sv,     // URL-safe alphabet
-           "bAQID\n"sv,   // whitespace
+           "bAQ-_"sv,    // URL-safe alphabet
+           "bAQID\n"sv,  // whitespace
            "bAQ ID"sv,
            "bAQ\0D"sv,
-           "bAQ\xff" "D"sv,
+           "bAQ\xff"
+           "D"sv,
        }) {
     Packet packet;
     EXPECT_EQ(decode_packet(text, packet), DecodeError::bad_base64) << "input: " << text;
@@ -131,7 +131,11 @@ TEST(EngineIoBinary, MalformedBase64IsRejected) {
 
 TEST(EngineIoPayload, SplitsOnRecordSeparator) {
   std::vector<Packet> packets;
-  ASSERT_EQ(decode_payload("42[\"a\"]\x1e" "2probe\x1e" "bAQID\x1e" "6", packets, 10),
+  ASSERT_EQ(decode_payload("42[\"a\"]\x1e"
+                           "2probe\x1e"
+                           "bAQID\x1e"
+                           "6",
+                           packets, 10),
             DecodeError::none);
   ASSERT_EQ(packets.size(), 4U);
   EXPECT_EQ(packets[0].type, PacketType::message);
@@ -153,8 +157,12 @@ TEST(EngineIoPayload, SinglePacketNeedsNoSeparator) {
 }
 
 TEST(EngineIoPayload, EmptySegmentsAreRejected) {
-  for (const std::string_view body : {""sv, "\x1e"sv, "4a\x1e"sv, "\x1e" "4a"sv,
-                                      "4a\x1e\x1e" "4b"sv, "4a\x1e\x1e"sv}) {
+  for (const std::string_view body : {""sv, "\x1e"sv, "4a\x1e"sv,
+                                      "\x1e"
+                                      "4a"sv,
+                                      "4a\x1e\x1e"
+                                      "4b"sv,
+                                      "4a\x1e\x1e"sv}) {
     std::vector<Packet> packets;
     EXPECT_EQ(decode_payload(body, packets, 10), DecodeError::empty) << "body size " << body.size();
     EXPECT_TRUE(packets.empty());
@@ -163,9 +171,18 @@ TEST(EngineIoPayload, EmptySegmentsAreRejected) {
 
 TEST(EngineIoPayload, MaxPacketsIsInclusive) {
   std::vector<Packet> packets;
-  EXPECT_EQ(decode_payload("6\x1e" "6\x1e" "6", packets, 3), DecodeError::none);
+  EXPECT_EQ(decode_payload("6\x1e"
+                           "6\x1e"
+                           "6",
+                           packets, 3),
+            DecodeError::none);
   EXPECT_EQ(packets.size(), 3U);
-  EXPECT_EQ(decode_payload("6\x1e" "6\x1e" "6\x1e" "6", packets, 3), DecodeError::too_many);
+  EXPECT_EQ(decode_payload("6\x1e"
+                           "6\x1e"
+                           "6\x1e"
+                           "6",
+                           packets, 3),
+            DecodeError::too_many);
   EXPECT_TRUE(packets.empty());
   EXPECT_EQ(decode_payload("6", packets, 0), DecodeError::too_many);
 }
@@ -178,16 +195,27 @@ TEST(EngineIoPayload, TooManyIsDecidedBeforeSegmentsAreParsed) {
 
 TEST(EngineIoPayload, BadSegmentFailsTheWholeBodyAndClearsOutput) {
   std::vector<Packet> packets(3);
-  EXPECT_EQ(decode_payload("4a\x1e" "9\x1e" "4b", packets, 10), DecodeError::unknown_type);
+  EXPECT_EQ(decode_payload("4a\x1e"
+                           "9\x1e"
+                           "4b",
+                           packets, 10),
+            DecodeError::unknown_type);
   EXPECT_TRUE(packets.empty());
-  EXPECT_EQ(decode_payload("4a\x1e" "bA=\x1e" "4b", packets, 10), DecodeError::bad_base64);
+  EXPECT_EQ(decode_payload("4a\x1e"
+                           "bA=\x1e"
+                           "4b",
+                           packets, 10),
+            DecodeError::bad_base64);
   EXPECT_TRUE(packets.empty());
 }
 
 TEST(EngineIoPayload, EncodeJoinsWithSeparator) {
   EXPECT_EQ(encode_payload({}), "");
   EXPECT_EQ(encode_payload({"4a"}), "4a");
-  EXPECT_EQ(encode_payload({"4a", "2", "6"}), "4a\x1e" "2\x1e" "6");
+  EXPECT_EQ(encode_payload({"4a", "2", "6"}),
+            "4a\x1e"
+            "2\x1e"
+            "6");
 }
 
 TEST(EngineIoPayload, EncodeDecodeRoundTrip) {
@@ -231,8 +259,7 @@ TEST(EngineIoHttpError, ReferenceServerBodies) {
             R"({"code":1,"message":"Session ID unknown"})");
   EXPECT_EQ(encode_http_error(HttpErrorCode::bad_handshake_method),
             R"({"code":2,"message":"Bad handshake method"})");
-  EXPECT_EQ(encode_http_error(HttpErrorCode::bad_request),
-            R"({"code":3,"message":"Bad request"})");
+  EXPECT_EQ(encode_http_error(HttpErrorCode::bad_request), R"({"code":3,"message":"Bad request"})");
   EXPECT_EQ(encode_http_error(HttpErrorCode::forbidden), R"({"code":4,"message":"Forbidden"})");
   EXPECT_EQ(encode_http_error(HttpErrorCode::unsupported_protocol_version),
             R"({"code":5,"message":"Unsupported protocol version"})");
@@ -278,8 +305,7 @@ INSTANTIATE_TEST_SUITE_P(
         HostileCase{"separator_only", "\x1e", DecodeError::unknown_type, DecodeError::empty},
         HostileCase{"five_separators", "\x1e\x1e\x1e\x1e\x1e", DecodeError::unknown_type,
                     DecodeError::too_many},
-        HostileCase{"truncated_base64", "bAQI", DecodeError::bad_base64,
-                    DecodeError::bad_base64},
+        HostileCase{"truncated_base64", "bAQI", DecodeError::bad_base64, DecodeError::bad_base64},
         HostileCase{"base64_with_nul", std::string("bAA\0A", 5), DecodeError::bad_base64,
                     DecodeError::bad_base64},
         HostileCase{"huge_garbage", std::string(1 << 20, 'z'), DecodeError::unknown_type,

@@ -13,7 +13,9 @@ namespace {
 namespace json = boost::json;
 using namespace std::string_view_literals;
 
-json::value parse(std::string_view text) { return json::parse(text); }
+json::value parse(std::string_view text) {
+  return json::parse(text);
+}
 
 // Decodes an encoder's frame after checking and dropping its Engine.IO '4'.
 Packet decode_frame(const std::string& frame) {
@@ -143,7 +145,10 @@ TEST(SocketIoEncode, EventFrame) {
 
 TEST(SocketIoEncode, EventNameIsJsonEscaped) {
   EXPECT_EQ(encode_event_frame("say \"hi\"\\\n\x01", 1), R"(42["say \"hi\"\\\n\u0001",1])");
-  EXPECT_EQ(encode_event_frame("a\x1e" "b", nullptr), R"(42["a\u001eb"])");
+  EXPECT_EQ(encode_event_frame("a\x1e"
+                               "b",
+                               nullptr),
+            R"(42["a\u001eb"])");
 }
 
 TEST(SocketIoEncode, AckFrame) {
@@ -174,7 +179,9 @@ TEST(SocketIoEncode, ConnectErrorFrame) {
   EXPECT_EQ(encode_connect_error_frame("", "x", nullptr), R"(44{"message":"x"})");
 }
 
-TEST(SocketIoEncode, DisconnectFrame) { EXPECT_EQ(encode_disconnect_frame(), "41"); }
+TEST(SocketIoEncode, DisconnectFrame) {
+  EXPECT_EQ(encode_disconnect_frame(), "41");
+}
 
 TEST(SocketIoEncode, GenericEncoderCoversEveryType) {
   Packet p;
@@ -254,7 +261,8 @@ TEST(SocketIoRoundTrip, UnicodeAndEscapes) {
   const json::value& text = packet.data.as_array()[1].as_object().at("text");
   EXPECT_EQ(text, json::value("\xf0\x9f\x8e\xae \xe6\x97\xa5\xe6\x9c\xac \0 \xe2\x80\xa8 \"q\""sv));
 
-  const std::string frame = encode_event_frame("\xe6\x97\xa5\xe6\x9c\xac", packet.data.as_array()[1]);
+  const std::string frame =
+      encode_event_frame("\xe6\x97\xa5\xe6\x9c\xac", packet.data.as_array()[1]);
   EXPECT_EQ(frame,
             "42[\"\xe6\x97\xa5\xe6\x9c\xac\",{\"text\":\"\xf0\x9f\x8e\xae \xe6\x97\xa5\xe6\x9c\xac "
             "\\u0000 \xe2\x80\xa8 \\\"q\\\"\"}]");
@@ -302,8 +310,10 @@ TEST(SocketIoNamespace, LengthLimitIsInclusive) {
 
 TEST(SocketIoNamespace, ControlCharactersAndBadUtf8AreRejected) {
   for (const std::string_view text :
-       {"0/a\x1e" "b,"sv, "0/a\0b,"sv, "0/a\nb,"sv, "0/a\x7f,"sv, "0/\xff,"sv, "0/\xc0\xaf,"sv,
-        "0/\xed\xa0\x80,"sv, "0/\xf4\x90\x80\x80,"sv, "0/\xe6\x97,"sv, "0/\xc2\x85,"sv}) {
+       {"0/a\x1e"
+        "b,"sv,
+        "0/a\0b,"sv, "0/a\nb,"sv, "0/a\x7f,"sv, "0/\xff,"sv, "0/\xc0\xaf,"sv, "0/\xed\xa0\x80,"sv,
+        "0/\xf4\x90\x80\x80,"sv, "0/\xe6\x97,"sv, "0/\xc2\x85,"sv}) {
     Packet packet;
     EXPECT_EQ(decode(text, packet), DecodeError::bad_namespace) << "size " << text.size();
   }
@@ -384,10 +394,9 @@ TEST(SocketIoAttachments, BinaryPayloadShapesAreChecked) {
 
 TEST(SocketIoJson, MalformedJsonIsRejected) {
   for (const std::string_view text :
-       {R"(2["e",])"sv, "2["sv, "2{"sv, R"(2["e"] x)"sv, R"(2["e"]["f"])"sv,
-        R"(2["e"/*c*/])"sv, R"(2['e'])"sv, R"(2["e",NaN])"sv, R"(2["e",Infinity])"sv,
-        R"(2["e",01])"sv, R"(2["\x"])"sv, R"(2["\ud800"])"sv, "2[\"\xff\"]"sv,
-        "2[\"a\nb\"]"sv, "0{\"a\":1}\0"sv, "2 "sv, "3-"sv}) {
+       {R"(2["e",])"sv, "2["sv, "2{"sv, R"(2["e"] x)"sv, R"(2["e"]["f"])"sv, R"(2["e"/*c*/])"sv,
+        R"(2['e'])"sv, R"(2["e",NaN])"sv, R"(2["e",Infinity])"sv, R"(2["e",01])"sv, R"(2["\x"])"sv,
+        R"(2["\ud800"])"sv, "2[\"\xff\"]"sv, "2[\"a\nb\"]"sv, "0{\"a\":1}\0"sv, "2 "sv, "3-"sv}) {
     Packet packet;
     EXPECT_EQ(decode(text, packet), DecodeError::bad_json) << text;
   }
@@ -451,9 +460,9 @@ INSTANTIATE_TEST_SUITE_P(
         ShapeCase{"0[]", DecodeError::bad_payload}, ShapeCase{R"(0"x")", DecodeError::bad_payload},
         ShapeCase{"0null", DecodeError::bad_payload}, ShapeCase{"0true", DecodeError::bad_payload},
         ShapeCase{"1{}", DecodeError::bad_payload}, ShapeCase{"1[]", DecodeError::bad_payload},
-        ShapeCase{"1garbage", DecodeError::bad_payload},
-        ShapeCase{"2", DecodeError::bad_payload}, ShapeCase{"2[]", DecodeError::bad_payload},
-        ShapeCase{"2[1]", DecodeError::bad_payload}, ShapeCase{"2[null]", DecodeError::bad_payload},
+        ShapeCase{"1garbage", DecodeError::bad_payload}, ShapeCase{"2", DecodeError::bad_payload},
+        ShapeCase{"2[]", DecodeError::bad_payload}, ShapeCase{"2[1]", DecodeError::bad_payload},
+        ShapeCase{"2[null]", DecodeError::bad_payload},
         ShapeCase{R"(2[["e"]])", DecodeError::bad_payload},
         ShapeCase{"2{}", DecodeError::bad_payload}, ShapeCase{R"(2"e")", DecodeError::bad_payload},
         ShapeCase{"27", DecodeError::bad_payload},  // an id and no payload
@@ -469,9 +478,8 @@ INSTANTIATE_TEST_SUITE_P(
         ShapeCase{"4[]", DecodeError::bad_payload},
         // Near misses that are fine.
         ShapeCase{R"(2["Connect"])", DecodeError::none},
-        ShapeCase{R"(2["",null])", DecodeError::none},
-        ShapeCase{R"(3[null])", DecodeError::none}, ShapeCase{"0{}", DecodeError::none},
-        ShapeCase{" 0", DecodeError::unknown_type}));
+        ShapeCase{R"(2["",null])", DecodeError::none}, ShapeCase{R"(3[null])", DecodeError::none},
+        ShapeCase{"0{}", DecodeError::none}, ShapeCase{" 0", DecodeError::unknown_type}));
 
 // ---------------------------------------------------------------- hostile inputs
 
@@ -515,7 +523,10 @@ INSTANTIATE_TEST_SUITE_P(
                     DecodeError::bad_json},
         HostileCase{"huge_exponent", "2[\"e\",1e99999999999999999999]", DecodeError::bad_json},
         HostileCase{"garbage", "2\xde\xad\xbe\xef", DecodeError::bad_json},
-        HostileCase{"separator", "2[\"e\"]\x1e" "2[\"f\"]", DecodeError::bad_json},
+        HostileCase{"separator",
+                    "2[\"e\"]\x1e"
+                    "2[\"f\"]",
+                    DecodeError::bad_json},
         HostileCase{"bom", "2\xef\xbb\xbf[\"e\"]", DecodeError::bad_json},
         HostileCase{"deep_objects", "0" + std::string(100, '{'), DecodeError::bad_json},
         HostileCase{"only_digits", "3" + std::string(21, '1'), DecodeError::bad_ack_id},

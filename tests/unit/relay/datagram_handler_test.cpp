@@ -28,10 +28,12 @@ class HandlerTest : public ::testing::Test {
  protected:
   explicit HandlerTest(std::size_t index = 0, std::vector<std::uint16_t> ports = {5000})
       : table_(SessionLimits{1000, 5000, 0}, budget_),
-        handler_(WorkerIdentity{index, std::move(ports), "local"}, keyring_, table_, limiter_, stats_, draining_) {}
+        handler_(WorkerIdentity{index, std::move(ports), "local"}, keyring_, table_, limiter_,
+                 stats_, draining_) {}
 
-  std::string token(std::uint8_t slot, const std::string& client, std::int64_t expires = kNowUnix + 60'000,
-                    const std::string& relay = "local", std::uint8_t session = 1) {
+  std::string token(std::uint8_t slot, const std::string& client,
+                    std::int64_t expires = kNowUnix + 60'000, const std::string& relay = "local",
+                    std::uint8_t session = 1) {
     auth::RelayTokenClaims c;
     c.session_id[0] = session;
     c.session_id[15] = 0x5a;
@@ -43,7 +45,8 @@ class HandlerTest : public ::testing::Test {
   }
 
   // Sends one datagram; returns the sends as (destination, bytes).
-  std::vector<std::pair<Endpoint, std::vector<std::uint8_t>>> send(std::vector<std::uint8_t> d, const Endpoint& from,
+  std::vector<std::pair<Endpoint, std::vector<std::uint8_t>>> send(std::vector<std::uint8_t> d,
+                                                                   const Endpoint& from,
                                                                    std::int64_t now = 0) {
     DatagramHandler::Actions actions;
     handler_.on_datagram(d, false, from, now, kNowUnix, scratch_, actions);
@@ -130,7 +133,9 @@ TEST_F(HandlerTest, NoReplyLargerThanTheRequest) {
 }
 
 TEST_F(HandlerTest, TokenStatuses) {
-  auto status = [&](const std::string& tok, std::uint16_t port) { return reply_of(send(hello(tok), ep(port))[0].second).status; };
+  auto status = [&](const std::string& tok, std::uint16_t port) {
+    return reply_of(send(hello(tok), ep(port))[0].second).status;
+  };
   std::string bad = token(0, "alice");
   bad[bad.size() - 2] = bad[bad.size() - 2] == 'A' ? 'B' : 'A';
   EXPECT_EQ(status(bad, 1000), Status::invalid_token);
@@ -138,7 +143,7 @@ TEST_F(HandlerTest, TokenStatuses) {
   EXPECT_EQ(status(token(0, "alice", kNowUnix + 1000, "elsewhere"), 1000), Status::wrong_relay);
   EXPECT_EQ(status("not a token at all", 1000), Status::invalid_token);
   EXPECT_EQ(status(token(0, "alice"), 1000), Status::ok);
-  EXPECT_EQ(status(token(0, "alice"), 1001), Status::session_full);  // replayed from elsewhere
+  EXPECT_EQ(status(token(0, "alice"), 1001), Status::session_full);    // replayed from elsewhere
   EXPECT_EQ(status(token(0, "mallory"), 1002), Status::session_full);  // third peer
 }
 
@@ -196,7 +201,8 @@ TEST(HandlerBandwidth, DatagramsOverTheSessionLimitAreDropped) {
   IpRateLimiter limiter{0, 0};
   WorkerStats stats;
   std::atomic<bool> draining{false};
-  DatagramHandler handler{WorkerIdentity{0, {5000}, "local"}, keyring, table, limiter, stats, draining};
+  DatagramHandler handler{
+      WorkerIdentity{0, {5000}, "local"}, keyring, table, limiter, stats, draining};
   std::array<std::uint8_t, DatagramHandler::kScratchSize> scratch{};
   auto hello_from = [&](std::uint8_t slot, const char* client, std::uint16_t port) {
     auth::RelayTokenClaims c;

@@ -68,8 +68,10 @@ TEST_F(SessionTableTest, RetransmittedHelloIsIdempotent) {
 
 TEST_F(SessionTableTest, ReplayAndThirdPeerAreRefused) {
   table.bind(udp(1, 0, "alice", 1000), 0);
-  EXPECT_EQ(table.bind(udp(1, 0, "alice", 1001), 1).status, Status::session_full);  // replay, no key
-  EXPECT_EQ(table.bind(udp(1, 0, "alice", 1001, 12345), 1).status, Status::session_full);  // wrong key
+  EXPECT_EQ(table.bind(udp(1, 0, "alice", 1001), 1).status,
+            Status::session_full);  // replay, no key
+  EXPECT_EQ(table.bind(udp(1, 0, "alice", 1001, 12345), 1).status,
+            Status::session_full);                                                    // wrong key
   EXPECT_EQ(table.bind(udp(1, 0, "mallory", 1002), 1).status, Status::session_full);  // third peer
   EXPECT_EQ(table.find(ep(1000)).slot, 0);
 }

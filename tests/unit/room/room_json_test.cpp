@@ -1,7 +1,7 @@
 #include "room/room_json.hpp"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 namespace sudachi::room {
 namespace {
@@ -64,8 +64,9 @@ TEST(ErrorJson, RetryAfterOnlyWhenSet) {
             json::parse(R"({"code":"ROOM_FULL","message":"Room is full"})"));
   Error limited = Error::make(ErrorCode::rate_limited);
   limited.retry_after_seconds = 300;
-  EXPECT_EQ(json::value(error_to_json(limited)),
-            json::parse(R"({"code":"RATE_LIMITED","message":"Too many requests","retryAfter":300})"));
+  EXPECT_EQ(
+      json::value(error_to_json(limited)),
+      json::parse(R"({"code":"RATE_LIMITED","message":"Too many requests","retryAfter":300})"));
 }
 
 TEST(ReasonNames, WireSpelling) {

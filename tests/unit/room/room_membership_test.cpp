@@ -16,8 +16,10 @@ TEST_F(ServiceTest, JoinTellsJoinerAndMembersAndLobby) {
   const std::uint64_t ack = send(guest, "room:join", json::object{{"roomId", room_id}});
   json::value joined = guest.conn->only("room:joined");
   EXPECT_EQ(joined.at("room").at("players"), 2);
-  const json::value guest_member = json::object{
-      {"clientId", guest.id()}, {"username", "Luigi"}, {"platform", "linux"}, {"joinedAt", clock_.unix_ms()}};
+  const json::value guest_member = json::object{{"clientId", guest.id()},
+                                                {"username", "Luigi"},
+                                                {"platform", "linux"},
+                                                {"joinedAt", clock_.unix_ms()}};
   const json::array& members = joined.at("members").as_array();
   ASSERT_EQ(members.size(), 2u);
   EXPECT_EQ(members[0].at("clientId"), json::value(host.id()));  // oldest first
@@ -43,9 +45,11 @@ TEST_F(ServiceTest, JoinWithPassword) {
 
   json::value missing = call(guest, "room:join", json::object{{"roomId", room_id}});
   EXPECT_EQ(error_code(missing), "WRONG_PASSWORD");
-  EXPECT_EQ(error_code(call(guest, "room:join", json::object{{"roomId", room_id}, {"password", "mushroom!"}})),
+  EXPECT_EQ(error_code(call(guest, "room:join",
+                            json::object{{"roomId", room_id}, {"password", "mushroom!"}})),
             "WRONG_PASSWORD");
-  EXPECT_EQ(error_code(call(guest, "room:join", json::object{{"roomId", room_id}, {"password", "mushroom"}})),
+  EXPECT_EQ(error_code(call(guest, "room:join",
+                            json::object{{"roomId", room_id}, {"password", "mushroom"}})),
             "OK");
   EXPECT_EQ(host.conn->dump().find("mushroom"), std::string::npos);
 }
@@ -60,19 +64,27 @@ TEST_F(ServiceTest, JoinErrorPrecedence) {
   json::value created = call(host, "room:create", payload);
   const std::string room_id(created.at("room").at("id").as_string());
   // Ban Wario: let him in, kick him. Then fill the room with Luigi.
-  ASSERT_EQ(error_code(call(banned, "room:join", json::object{{"roomId", room_id}, {"password", "pw"}})), "OK");
-  ASSERT_EQ(error_code(call(host, "room:kick", json::object{{"roomId", room_id}, {"clientId", banned.id()}})),
+  ASSERT_EQ(
+      error_code(call(banned, "room:join", json::object{{"roomId", room_id}, {"password", "pw"}})),
+      "OK");
+  ASSERT_EQ(error_code(call(host, "room:kick",
+                            json::object{{"roomId", room_id}, {"clientId", banned.id()}})),
             "OK");
-  ASSERT_EQ(error_code(call(seated, "room:join", json::object{{"roomId", room_id}, {"password", "pw"}})), "OK");
+  ASSERT_EQ(
+      error_code(call(seated, "room:join", json::object{{"roomId", room_id}, {"password", "pw"}})),
+      "OK");
 
   const json::object wrong{{"roomId", room_id}, {"password", "bad"}};
   const json::object right{{"roomId", room_id}, {"password", "pw"}};
-  EXPECT_EQ(error_code(call(stranger, "room:join", json::object{{"roomId", random_uuid_v4()}})), "ROOM_NOT_FOUND");
-  EXPECT_EQ(error_code(call(seated, "room:join", wrong)), "ALREADY_IN_ROOM");  // in it, full, wrong pw
-  EXPECT_EQ(error_code(call(banned, "room:join", wrong)), "BANNED");           // banned, full, wrong pw
-  EXPECT_EQ(error_code(call(stranger, "room:join", wrong)), "WRONG_PASSWORD"); // full, wrong pw
+  EXPECT_EQ(error_code(call(stranger, "room:join", json::object{{"roomId", random_uuid_v4()}})),
+            "ROOM_NOT_FOUND");
+  EXPECT_EQ(error_code(call(seated, "room:join", wrong)),
+            "ALREADY_IN_ROOM");                                       // in it, full, wrong pw
+  EXPECT_EQ(error_code(call(banned, "room:join", wrong)), "BANNED");  // banned, full, wrong pw
+  EXPECT_EQ(error_code(call(stranger, "room:join", wrong)), "WRONG_PASSWORD");  // full, wrong pw
   EXPECT_EQ(error_code(call(stranger, "room:join", right)), "ROOM_FULL");
-  EXPECT_EQ(error_code(call(stranger, "room:join", json::object{{"roomId", "bad id!"}})), "INVALID_REQUEST");
+  EXPECT_EQ(error_code(call(stranger, "room:join", json::object{{"roomId", "bad id!"}})),
+            "INVALID_REQUEST");
 }
 
 TEST_F(ServiceTest, HostLeavingMigratesHost) {
@@ -126,7 +138,8 @@ TEST_F(ServiceTest, LastMemberLeavingClosesTheRoomIntoHistory) {
   EXPECT_EQ(metrics_.rooms_active.with({kGameId}).value(), 0);
   EXPECT_EQ(metrics_.rooms_closed.with({"empty"}).value(), 1);
   EXPECT_EQ(metrics_.p2p_success_rate.count(), 0u);  // no P2P attempts: no observation
-  EXPECT_EQ(error_code(call(guest, "room:join", json::object{{"roomId", room_id}})), "ROOM_NOT_FOUND");
+  EXPECT_EQ(error_code(call(guest, "room:join", json::object{{"roomId", room_id}})),
+            "ROOM_NOT_FOUND");
 }
 
 TEST_F(ServiceTest, KickTellsTargetAndMembersAndBans) {
@@ -138,10 +151,12 @@ TEST_F(ServiceTest, KickTellsTargetAndMembersAndBans) {
   join(other, room_id);
   clear({&host, &target, &other});
 
-  EXPECT_EQ(error_code(call(other, "room:kick", json::object{{"roomId", room_id}, {"clientId", target.id()}})),
+  EXPECT_EQ(error_code(call(other, "room:kick",
+                            json::object{{"roomId", room_id}, {"clientId", target.id()}})),
             "NOT_HOST");
   other.conn->clear();
-  json::value ack = call(host, "room:kick", json::object{{"roomId", room_id}, {"clientId", target.id()}});
+  json::value ack =
+      call(host, "room:kick", json::object{{"roomId", room_id}, {"clientId", target.id()}});
   EXPECT_EQ(ack, (json::object{{"success", true}, {"roomId", room_id}, {"clientId", target.id()}}));
   EXPECT_EQ(target.conn->only("room:kicked"), (json::object{{"roomId", room_id}}));
   EXPECT_TRUE(target.conn->events("room:member:left").empty());
@@ -150,11 +165,14 @@ TEST_F(ServiceTest, KickTellsTargetAndMembersAndBans) {
   EXPECT_EQ(other.conn->only("room:member:left"), left);
 
   EXPECT_EQ(error_code(call(target, "room:join", json::object{{"roomId", room_id}})), "BANNED");
-  EXPECT_EQ(error_code(call(host, "room:kick", json::object{{"roomId", room_id}, {"clientId", target.id()}})),
+  EXPECT_EQ(error_code(call(host, "room:kick",
+                            json::object{{"roomId", room_id}, {"clientId", target.id()}})),
             "NOT_IN_ROOM");
-  EXPECT_EQ(error_code(call(host, "room:kick", json::object{{"roomId", room_id}, {"clientId", host.id()}})),
+  EXPECT_EQ(error_code(call(host, "room:kick",
+                            json::object{{"roomId", room_id}, {"clientId", host.id()}})),
             "INVALID_REQUEST");
-  EXPECT_EQ(error_code(call(target, "room:kick", json::object{{"roomId", room_id}, {"clientId", other.id()}})),
+  EXPECT_EQ(error_code(call(target, "room:kick",
+                            json::object{{"roomId", room_id}, {"clientId", other.id()}})),
             "NOT_IN_ROOM");  // NOT_IN_ROOM before NOT_HOST
 }
 
@@ -165,16 +183,21 @@ TEST_F(ServiceTest, CloseByHostTellsEveryMemberAndRecordsHistory) {
   join(guest, room_id);
   EXPECT_EQ(error_code(call(guest, "room:close", json::object{{"roomId", room_id}})), "NOT_HOST");
   // Two direct successes and one failure (with its relay allocation) before the close.
-  call(host, "p2p:success", json::object{{"roomId", room_id}, {"targetClientId", guest.id()},
-                                         {"connectionType", "direct"}, {"latencyMs", 20}});
-  call(guest, "p2p:success", json::object{{"roomId", room_id}, {"targetClientId", host.id()},
-                                          {"connectionType", "direct"}});
+  call(host, "p2p:success",
+       json::object{{"roomId", room_id},
+                    {"targetClientId", guest.id()},
+                    {"connectionType", "direct"},
+                    {"latencyMs", 20}});
+  call(guest, "p2p:success",
+       json::object{
+           {"roomId", room_id}, {"targetClientId", host.id()}, {"connectionType", "direct"}});
   call(guest, "p2p:failure", json::object{{"roomId", room_id}, {"targetClientId", host.id()}});
   clear({&host, &guest});
 
   json::value ack = call(host, "room:close", json::object{{"roomId", room_id}});
   const json::value closed = json::object{{"roomId", room_id}, {"reason", "closed_by_host"}};
-  EXPECT_EQ(ack, (json::object{{"success", true}, {"roomId", room_id}, {"reason", "closed_by_host"}}));
+  EXPECT_EQ(ack,
+            (json::object{{"success", true}, {"roomId", room_id}, {"reason", "closed_by_host"}}));
   EXPECT_EQ(host.conn->only("room:closed"), closed);
   EXPECT_EQ(guest.conn->only("room:closed"), closed);
 
@@ -186,8 +209,9 @@ TEST_F(ServiceTest, CloseByHostTellsEveryMemberAndRecordsHistory) {
   EXPECT_NEAR(metrics_.p2p_success_rate.sum(), 2.0 / 3.0, 1e-9);
   EXPECT_EQ(metrics_.rooms_closed.with({"closed_by_host"}).value(), 1);
   EXPECT_EQ(metrics_.rooms_active.with({kGameId}).value(), 0);
-  EXPECT_EQ(error_code(call(guest, "room:chat", json::object{{"roomId", room_id}, {"message", "hi"}})),
-            "ROOM_NOT_FOUND");
+  EXPECT_EQ(
+      error_code(call(guest, "room:chat", json::object{{"roomId", room_id}, {"message", "hi"}})),
+      "ROOM_NOT_FOUND");
 }
 
 TEST_F(ServiceTest, DisconnectLeavesWithReasonAndMigratesHost) {
@@ -226,14 +250,16 @@ TEST_F(ServiceTest, DrainKeepsSeatsOnlyWhenStateIsShared) {
   shared.on_disconnected(host.who, host.conn.get());
   EXPECT_TRUE(guest.conn->events().empty()) << guest.conn->dump();
   std::optional<std::string> seat;
-  store_.room_of(host.id(), [&](Result<std::optional<std::string>> r) { seat = r.ok() ? *r : std::nullopt; });
+  store_.room_of(host.id(),
+                 [&](Result<std::optional<std::string>> r) { seat = r.ok() ? *r : std::nullopt; });
   EXPECT_EQ(seat, room_id);
   EXPECT_EQ(delivery_.local_connections(), 1u);  // detached all the same
 
   // Embedded: the drain ends the rooms' only home, so a drained client leaves as usual.
   service_.begin_drain();
   service_.on_disconnected(guest.who, guest.conn.get());
-  store_.room_of(guest.id(), [&](Result<std::optional<std::string>> r) { seat = r.ok() ? *r : std::nullopt; });
+  store_.room_of(guest.id(),
+                 [&](Result<std::optional<std::string>> r) { seat = r.ok() ? *r : std::nullopt; });
   EXPECT_EQ(seat, std::nullopt);
 }
 

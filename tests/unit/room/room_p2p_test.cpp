@@ -25,11 +25,13 @@ class P2pTest : public ServiceTest {
 
 TEST_F(P2pTest, SignalReachesTheTargetOnly) {
   json::object payload = to(guest_);
-  payload["payload"] = json::object{{"type", "offer"}, {"candidates", json::array{"udp 1.2.3.4 5000"}}};
+  payload["payload"] =
+      json::object{{"type", "offer"}, {"candidates", json::array{"udp 1.2.3.4 5000"}}};
   json::value ack = call(host_, "p2p:signal", payload);
   EXPECT_EQ(ack, (json::object{{"success", true}}));
-  EXPECT_EQ(guest_.conn->only("p2p:signal"),
-            (json::object{{"roomId", room_id_}, {"fromClientId", host_.id()}, {"payload", payload["payload"]}}));
+  EXPECT_EQ(guest_.conn->only("p2p:signal"), (json::object{{"roomId", room_id_},
+                                                           {"fromClientId", host_.id()},
+                                                           {"payload", payload["payload"]}}));
   EXPECT_TRUE(host_.conn->events("p2p:signal").empty());
 }
 
@@ -180,17 +182,19 @@ TEST_F(P2pTest, RelayAllocationsAreRateLimited) {
 }
 
 TEST_F(P2pTest, SuccessIsCountedForTheRoom) {
-  EXPECT_EQ(call(host_, "p2p:success", [&] {
-              json::object p = to(guest_);
-              p["connectionType"] = "relay";
-              return p;
-            }()),
+  EXPECT_EQ(call(host_, "p2p:success",
+                 [&] {
+                   json::object p = to(guest_);
+                   p["connectionType"] = "relay";
+                   return p;
+                 }()),
             (json::object{{"success", true}}));
-  EXPECT_EQ(error_code(call(outsider_, "p2p:success", [&] {
-              json::object p = to(guest_);
-              p["connectionType"] = "direct";
-              return p;
-            }())),
+  EXPECT_EQ(error_code(call(outsider_, "p2p:success",
+                            [&] {
+                              json::object p = to(guest_);
+                              p["connectionType"] = "direct";
+                              return p;
+                            }())),
             "NOT_IN_ROOM");
   call(host_, "room:close", json::object{{"roomId", room_id_}});
   ASSERT_EQ(history_.rooms.size(), 1u);
@@ -200,8 +204,11 @@ TEST_F(P2pTest, SuccessIsCountedForTheRoom) {
 }
 
 TEST_F(P2pTest, MetricsReportWritesARow) {
-  json::object report{{"roomId", room_id_}, {"connectionType", "direct"}, {"latencyMs", 42},
-                      {"packetLossRate", 0.01}, {"bandwidthKbps", 1500}};
+  json::object report{{"roomId", room_id_},
+                      {"connectionType", "direct"},
+                      {"latencyMs", 42},
+                      {"packetLossRate", 0.01},
+                      {"bandwidthKbps", 1500}};
   EXPECT_EQ(call(guest_, "metrics:report", report), (json::object{{"success", true}}));
   ASSERT_EQ(history_.metrics.size(), 1u);
   const ConnectionMetricRow& row = history_.metrics[0];

@@ -6,8 +6,9 @@ namespace {
 
 TEST_F(ServiceTest, ConnectedCarriesIdentityTimeAndVersion) {
   TestClient a = connect("Mario");
-  EXPECT_EQ(a.conn->only("connected"),
-            (json::object{{"clientId", a.id()}, {"serverTime", clock_.unix_ms()}, {"serverVersion", "9.9.9"}}));
+  EXPECT_EQ(a.conn->only("connected"), (json::object{{"clientId", a.id()},
+                                                     {"serverTime", clock_.unix_ms()},
+                                                     {"serverVersion", "9.9.9"}}));
   ASSERT_EQ(history_.clients.size(), 1u);
   EXPECT_EQ(history_.clients[0].client_id, a.id());
   EXPECT_EQ(history_.clients[0].username, "Mario");
@@ -46,11 +47,18 @@ TEST_F(ServiceTest, CreateRepliesWithRoomAndAck) {
   EXPECT_EQ(created.at("success"), true);
   const json::object& room = created.at("room").as_object();
   EXPECT_TRUE(is_uuid(room.at("id").as_string()));
-  EXPECT_EQ(json::value(room), json::value(json::object{
-      {"id", room.at("id")}, {"gameId", kGameId}, {"gameName", "Mario Kart 8 Deluxe"},
-      {"name", "Friday races"}, {"hostClientId", host.id()}, {"hostUsername", "Mario"},
-      {"maxPlayers", 8}, {"players", 1}, {"hasPassword", false}, {"visibility", "public"},
-      {"region", "eu"}, {"createdAt", clock_.unix_ms()}}));
+  EXPECT_EQ(json::value(room), json::value(json::object{{"id", room.at("id")},
+                                                        {"gameId", kGameId},
+                                                        {"gameName", "Mario Kart 8 Deluxe"},
+                                                        {"name", "Friday races"},
+                                                        {"hostClientId", host.id()},
+                                                        {"hostUsername", "Mario"},
+                                                        {"maxPlayers", 8},
+                                                        {"players", 1},
+                                                        {"hasPassword", false},
+                                                        {"visibility", "public"},
+                                                        {"region", "eu"},
+                                                        {"createdAt", clock_.unix_ms()}}));
   EXPECT_EQ(host.conn->ack(ack), created);
   EXPECT_EQ(metrics_.rooms_active.with({kGameId}).value(), 1);
   EXPECT_EQ(metrics_.rooms_created.value(), 1);
@@ -63,7 +71,9 @@ TEST_F(ServiceTest, CreateAnnouncesPublicRoomsToLobbySubscribersOfThatGame) {
   TestClient other = connect("Other game");
   EXPECT_EQ(error_code(call(all, "lobby:subscribe", nullptr)), "OK");
   EXPECT_EQ(error_code(call(same, "lobby:subscribe", json::object{{"gameId", kGameId}})), "OK");
-  EXPECT_EQ(error_code(call(other, "lobby:subscribe", json::object{{"gameId", "01006A800016E000"}})), "OK");
+  EXPECT_EQ(
+      error_code(call(other, "lobby:subscribe", json::object{{"gameId", "01006A800016E000"}})),
+      "OK");
 
   const std::string room_id = create_room(host);
   for (const TestClient* c : {&all, &same}) {
@@ -139,7 +149,8 @@ TEST_F(ServiceTest, ListShowsPublicRoomsWithTotal) {
   EXPECT_EQ(list.at("total"), 2);
   ASSERT_EQ(list.at("rooms").as_array().size(), 1u);
   EXPECT_EQ(list.at("rooms").at(0).at("name"), "two");  // newest first
-  EXPECT_EQ(c.conn->ack(ack), (json::object{{"success", true}, {"rooms", list.at("rooms")}, {"total", 2}}));
+  EXPECT_EQ(c.conn->ack(ack),
+            (json::object{{"success", true}, {"rooms", list.at("rooms")}, {"total", 2}}));
   EXPECT_EQ(error_code(call(c, "room:list", json::object{{"limit", 101}})), "INVALID_REQUEST");
 }
 
@@ -159,9 +170,12 @@ TEST_F(ServiceTest, ChatReachesEveryMemberIncludingTheSender) {
   join(guest, room_id);
   clear({&host, &guest, &outsider});
 
-  const std::uint64_t ack = send(guest, "room:chat", json::object{{"roomId", room_id}, {"message", "gg"}});
-  const json::value expected = json::object{{"roomId", room_id}, {"fromClientId", guest.id()},
-                                            {"username", "Luigi"}, {"message", "gg"},
+  const std::uint64_t ack =
+      send(guest, "room:chat", json::object{{"roomId", room_id}, {"message", "gg"}});
+  const json::value expected = json::object{{"roomId", room_id},
+                                            {"fromClientId", guest.id()},
+                                            {"username", "Luigi"},
+                                            {"message", "gg"},
                                             {"at", clock_.unix_ms()}};
   EXPECT_EQ(host.conn->only("room:chat"), expected);
   EXPECT_EQ(guest.conn->only("room:chat"), expected);
@@ -170,8 +184,9 @@ TEST_F(ServiceTest, ChatReachesEveryMemberIncludingTheSender) {
   EXPECT_EQ(guest.conn->ack(ack).at("message"), "gg");
   EXPECT_EQ(metrics_.chat_messages.value(), 1);
 
-  EXPECT_EQ(error_code(call(outsider, "room:chat", json::object{{"roomId", room_id}, {"message", "hi"}})),
-            "NOT_IN_ROOM");
+  EXPECT_EQ(
+      error_code(call(outsider, "room:chat", json::object{{"roomId", room_id}, {"message", "hi"}})),
+      "NOT_IN_ROOM");
   EXPECT_EQ(error_code(call(guest, "room:chat",
                             json::object{{"roomId", room_id}, {"message", std::string(501, 'x')}})),
             "INVALID_REQUEST");
@@ -190,8 +205,9 @@ TEST_F(ServiceTest, UpdateByHostReachesMembersAndLobby) {
   join(guest, room_id);
   clear({&host, &guest, &watcher});
 
-  const std::uint64_t ack = send(host, "room:update",
-                                 json::object{{"roomId", room_id}, {"name", "Renamed"}, {"maxPlayers", 2}});
+  const std::uint64_t ack =
+      send(host, "room:update",
+           json::object{{"roomId", room_id}, {"name", "Renamed"}, {"maxPlayers", 2}});
   json::value updated = host.conn->only("room:updated");
   EXPECT_EQ(updated.at("room").at("name"), "Renamed");
   EXPECT_EQ(updated.at("room").at("maxPlayers"), 2);
@@ -203,7 +219,8 @@ TEST_F(ServiceTest, UpdateByHostReachesMembersAndLobby) {
 
   // Making it private takes it out of the lobby.
   watcher.conn->clear();
-  EXPECT_EQ(error_code(call(host, "room:update", json::object{{"roomId", room_id}, {"visibility", "private"}})),
+  EXPECT_EQ(error_code(call(host, "room:update",
+                            json::object{{"roomId", room_id}, {"visibility", "private"}})),
             "OK");
   EXPECT_EQ(watcher.conn->only("room:list:update").at("type"), "remove");
 }
@@ -216,17 +233,22 @@ TEST_F(ServiceTest, UpdateRefusals) {
   const std::string room_id = create_room(host);
   join(guest, room_id);
   join(third, room_id);
-  EXPECT_EQ(error_code(call(guest, "room:update", json::object{{"roomId", room_id}, {"name", "Mine"}})),
-            "NOT_HOST");
-  EXPECT_EQ(error_code(call(outsider, "room:update", json::object{{"roomId", room_id}, {"name", "Mine"}})),
+  EXPECT_EQ(
+      error_code(call(guest, "room:update", json::object{{"roomId", room_id}, {"name", "Mine"}})),
+      "NOT_HOST");
+  EXPECT_EQ(error_code(
+                call(outsider, "room:update", json::object{{"roomId", room_id}, {"name", "Mine"}})),
             "NOT_IN_ROOM");
   // The password pre-check keeps the same precedence as the store.
-  EXPECT_EQ(error_code(call(outsider, "room:update", json::object{{"roomId", room_id}, {"password", "x"}})),
+  EXPECT_EQ(error_code(call(outsider, "room:update",
+                            json::object{{"roomId", room_id}, {"password", "x"}})),
             "NOT_IN_ROOM");
-  EXPECT_EQ(error_code(call(guest, "room:update", json::object{{"roomId", room_id}, {"password", "x"}})),
-            "NOT_HOST");
-  EXPECT_EQ(error_code(call(host, "room:update", json::object{{"roomId", room_id}, {"maxPlayers", 2}})),
-            "INVALID_REQUEST");  // three players already
+  EXPECT_EQ(
+      error_code(call(guest, "room:update", json::object{{"roomId", room_id}, {"password", "x"}})),
+      "NOT_HOST");
+  EXPECT_EQ(
+      error_code(call(host, "room:update", json::object{{"roomId", room_id}, {"maxPlayers", 2}})),
+      "INVALID_REQUEST");  // three players already
   EXPECT_EQ(error_code(call(host, "room:update", json::object{{"roomId", random_uuid_v4()}})),
             "ROOM_NOT_FOUND");
 }
@@ -236,12 +258,15 @@ TEST_F(ServiceTest, UpdatePasswordSetsAndRemovesIt) {
   TestClient guest = connect("Luigi");
   const std::string room_id = create_room(host);
 
-  json::value ack = call(host, "room:update", json::object{{"roomId", room_id}, {"password", "s3cret"}});
+  json::value ack =
+      call(host, "room:update", json::object{{"roomId", room_id}, {"password", "s3cret"}});
   EXPECT_EQ(ack.at("room").at("hasPassword"), true);
   EXPECT_EQ(json::serialize(ack).find("s3cret"), std::string::npos);
-  EXPECT_EQ(error_code(call(guest, "room:join", json::object{{"roomId", room_id}})), "WRONG_PASSWORD");
-  EXPECT_EQ(error_code(call(guest, "room:join", json::object{{"roomId", room_id}, {"password", "nope"}})),
+  EXPECT_EQ(error_code(call(guest, "room:join", json::object{{"roomId", room_id}})),
             "WRONG_PASSWORD");
+  EXPECT_EQ(
+      error_code(call(guest, "room:join", json::object{{"roomId", room_id}, {"password", "nope"}})),
+      "WRONG_PASSWORD");
 
   ack = call(host, "room:update", json::object{{"roomId", room_id}, {"password", nullptr}});
   EXPECT_EQ(ack.at("room").at("hasPassword"), false);
@@ -265,7 +290,8 @@ TEST_F(ServiceTest, PasswordWorkRunsThroughOffload) {
   queued.back()();
   const std::string room_id(host.conn->only("room:created").at("room").at("id").as_string());
 
-  deferred.on_event(guest.who, guest.conn, "room:join", json::object{{"roomId", room_id}, {"password", "pw"}}, 2);
+  deferred.on_event(guest.who, guest.conn, "room:join",
+                    json::object{{"roomId", room_id}, {"password", "pw"}}, 2);
   EXPECT_TRUE(guest.conn->events("room:joined").empty());
   ASSERT_EQ(queued.size(), 2u);
   queued.back()();
@@ -284,10 +310,13 @@ TEST_F(ServiceTest, PasswordChangedBetweenCheckAndJoinIsWrongPassword) {
   payload["password"] = "old";
   const std::string room_id = create_room(host, payload);
 
-  deferred.on_event(guest.who, guest.conn, "room:join", json::object{{"roomId", room_id}, {"password", "old"}}, 7);
+  deferred.on_event(guest.who, guest.conn, "room:join",
+                    json::object{{"roomId", room_id}, {"password", "old"}}, 7);
   ASSERT_EQ(queued.size(), 1u);
   // The host changes the password while the guest's old one is being verified.
-  EXPECT_EQ(error_code(call(host, "room:update", json::object{{"roomId", room_id}, {"password", "new"}})), "OK");
+  EXPECT_EQ(
+      error_code(call(host, "room:update", json::object{{"roomId", room_id}, {"password", "new"}})),
+      "OK");
   queued.back()();
   EXPECT_EQ(error_code(guest.conn->ack(7)), "WRONG_PASSWORD");
 }
@@ -306,7 +335,9 @@ TEST_F(RateLimitedServiceTest, RefusedEventIsNotExecuted) {
 
   const std::uint64_t ack = send(a, "room:create", room_payload());
   json::value error = a.conn->only("error");
-  EXPECT_EQ(error, (json::object{{"code", "RATE_LIMITED"}, {"message", "Too many requests"}, {"retryAfter", 300}}));
+  EXPECT_EQ(error,
+            (json::object{
+                {"code", "RATE_LIMITED"}, {"message", "Too many requests"}, {"retryAfter", 300}}));
   EXPECT_EQ(a.conn->ack(ack).at("error").at("code"), "RATE_LIMITED");
   EXPECT_TRUE(a.conn->events("room:created").empty());
   EXPECT_EQ(metrics_.rooms_created.value(), 0);
@@ -337,9 +368,10 @@ TEST_F(ServiceTest, ReconnectingWhileSeatedKeepsTheSeatAndNamesTheRoom) {
   // The guest's server died without a disconnect; it connects again (here or elsewhere).
   TestClient again{guest.who, std::make_shared<RecordingConnection>()};
   service_.on_connected(again.who, again.conn);
-  EXPECT_EQ(again.conn->only("connected"),
-            (json::object{{"clientId", guest.id()}, {"serverTime", clock_.unix_ms()},
-                          {"serverVersion", "9.9.9"}, {"roomId", room_id}}));
+  EXPECT_EQ(again.conn->only("connected"), (json::object{{"clientId", guest.id()},
+                                                         {"serverTime", clock_.unix_ms()},
+                                                         {"serverVersion", "9.9.9"},
+                                                         {"roomId", room_id}}));
   EXPECT_TRUE(host.conn->events("room:member:left").empty());
   // Still a member: room traffic reaches the new connection.
   call(host, "room:chat", json::object{{"roomId", room_id}, {"message", "welcome back"}});

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include "auth/relay_token.hpp"
 #include "common/clock.hpp"
@@ -109,7 +109,8 @@ class RecordingConnection final : public ClientConnection {
   static socketio::Packet decode(const std::string& frame) {
     socketio::Packet p;
     EXPECT_EQ(frame.front(), '4') << frame;
-    EXPECT_EQ(socketio::decode(std::string_view(frame).substr(1), p), socketio::DecodeError::none) << frame;
+    EXPECT_EQ(socketio::decode(std::string_view(frame).substr(1), p), socketio::DecodeError::none)
+        << frame;
     return p;
   }
 
@@ -153,7 +154,8 @@ class ServiceTest : public ::testing::Test {
  protected:
   static RatePolicy generous() { return RatePolicy{1000, 60'000, 300'000, true}; }
 
-  explicit ServiceTest(RatePolicy events = generous(), RatePolicy relays = RatePolicy{2, 60'000, 60'000, true})
+  explicit ServiceTest(RatePolicy events = generous(),
+                       RatePolicy relays = RatePolicy{2, 60'000, 60'000, true})
       : event_limiter_(events, clock_), relay_limiter_(relays, clock_) {}
 
   ManualClock clock_;
@@ -161,8 +163,10 @@ class ServiceTest : public ::testing::Test {
   storage::MemoryDelivery delivery_;
   storage::MemoryRateLimiter event_limiter_;
   storage::MemoryRateLimiter relay_limiter_;
-  storage::StaticRelayDirectory relays_{{RelayEndpoint{kRelayId, "relay.example.org", 3478, 3479, "eu"}}};
-  auth::RelayTokenKeyring keys_{{{"k1", "an-old-secret-for-rotation-0000"}, {"k2", "the-current-relay-secret-123456"}}, "k2"};
+  storage::StaticRelayDirectory relays_{
+      {RelayEndpoint{kRelayId, "relay.example.org", 3478, 3479, "eu"}}};
+  auth::RelayTokenKeyring keys_{
+      {{"k1", "an-old-secret-for-rotation-0000"}, {"k2", "the-current-relay-secret-123456"}}, "k2"};
   metrics::Registry registry_;
   RoomMetrics metrics_{registry_};
   RecordingHistory history_;
@@ -191,8 +195,11 @@ class ServiceTest : public ::testing::Test {
   }
 
   static json::object room_payload(std::string name = "My room", int max_players = 4) {
-    return json::object{{"gameId", kGameId}, {"gameName", "Mario Kart 8 Deluxe"}, {"name", name},
-                        {"maxPlayers", max_players}, {"visibility", "public"}};
+    return json::object{{"gameId", kGameId},
+                        {"gameName", "Mario Kart 8 Deluxe"},
+                        {"name", name},
+                        {"maxPlayers", max_players},
+                        {"visibility", "public"}};
   }
   // Creates a room hosted by `host` and returns its id.
   std::string create_room(const TestClient& host, json::object payload = room_payload()) {

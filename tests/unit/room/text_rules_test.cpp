@@ -10,9 +10,9 @@ namespace {
 TEST(Utf8Length, CountsCodePointsNotBytes) {
   EXPECT_EQ(utf8_length(""), 0u);
   EXPECT_EQ(utf8_length("abc"), 3u);
-  EXPECT_EQ(utf8_length("\xC3\xA9t\xC3\xA9"), 3u);            // été
-  EXPECT_EQ(utf8_length("\xE3\x81\x99\xE3\x81\x97"), 2u);     // すし
-  EXPECT_EQ(utf8_length("\xF0\x9F\x8D\xA3"), 1u);             // 🍣
+  EXPECT_EQ(utf8_length("\xC3\xA9t\xC3\xA9"), 3u);         // été
+  EXPECT_EQ(utf8_length("\xE3\x81\x99\xE3\x81\x97"), 2u);  // すし
+  EXPECT_EQ(utf8_length("\xF0\x9F\x8D\xA3"), 1u);          // 🍣
 }
 
 TEST(Utf8Length, RejectsInvalidSequences) {

@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 namespace sudachi::room {
 namespace {
@@ -13,7 +13,9 @@ constexpr const char* kRoom = "3f2b8c1e-9d4a-4e7b-8c2d-1a2b3c4d5e6f";
 constexpr const char* kPeer = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
 
 json::object create_payload() {
-  return json::object{{"gameId", "0100000000010000"}, {"name", "Room"}, {"maxPlayers", 4},
+  return json::object{{"gameId", "0100000000010000"},
+                      {"name", "Room"},
+                      {"maxPlayers", 4},
                       {"visibility", "public"}};
 }
 
@@ -74,11 +76,12 @@ TEST(ParseRoomCreate, RequiredFields) {
 
 TEST(ParseRoomCreate, MaxPlayersIsAnIntegerFrom2To16) {
   for (json::value ok : {json::value(2), json::value(16), json::value(8.0)}) {
-    EXPECT_TRUE(parse_room_create(with(create_payload(), "maxPlayers", ok)).ok()) << json::serialize(ok);
+    EXPECT_TRUE(parse_room_create(with(create_payload(), "maxPlayers", ok)).ok())
+        << json::serialize(ok);
   }
-  for (json::value bad : {json::value(1), json::value(17), json::value(0), json::value(-4),
-                          json::value(4.5), json::value("4"), json::value(true),
-                          json::value(std::uint64_t(1) << 63)}) {
+  for (json::value bad :
+       {json::value(1), json::value(17), json::value(0), json::value(-4), json::value(4.5),
+        json::value("4"), json::value(true), json::value(std::uint64_t(1) << 63)}) {
     expect_invalid(parse_room_create(with(create_payload(), "maxPlayers", bad)), "maxPlayers");
   }
 }
@@ -89,7 +92,9 @@ TEST(ParseRoomCreate, NameIs1To32CodePointsWithoutControls) {
   std::string kana;
   for (int i = 0; i < 32; ++i) kana += "\xE3\x81\x82";  // 32 code points, 96 bytes
   EXPECT_TRUE(parse_room_create(with(create_payload(), "name", json::string(kana))).ok());
-  expect_invalid(parse_room_create(with(create_payload(), "name", json::string(kana + "\xE3\x81\x82"))), "name");
+  expect_invalid(
+      parse_room_create(with(create_payload(), "name", json::string(kana + "\xE3\x81\x82"))),
+      "name");
   expect_invalid(parse_room_create(with(create_payload(), "name", "")), "name");
   expect_invalid(parse_room_create(with(create_payload(), "name", json::string(33, 'a'))), "name");
   expect_invalid(parse_room_create(with(create_payload(), "name", "tab\there")), "control");
@@ -100,15 +105,18 @@ TEST(ParseRoomCreate, NameIs1To32CodePointsWithoutControls) {
 TEST(ParseRoomCreate, GameNameUpTo64) {
   EXPECT_TRUE(parse_room_create(with(create_payload(), "gameName", "")).ok());
   EXPECT_TRUE(parse_room_create(with(create_payload(), "gameName", json::string(64, 'g'))).ok());
-  expect_invalid(parse_room_create(with(create_payload(), "gameName", json::string(65, 'g'))), "gameName");
+  expect_invalid(parse_room_create(with(create_payload(), "gameName", json::string(65, 'g'))),
+                 "gameName");
   expect_invalid(parse_room_create(with(create_payload(), "gameName", json::array{})), "gameName");
 }
 
 TEST(ParseRoomCreate, GameIdIsA16HexDigitString) {
   EXPECT_TRUE(parse_room_create(with(create_payload(), "gameId", "01006A800016E000")).ok());
-  expect_invalid(parse_room_create(with(create_payload(), "gameId", 72057594037993472LL)), "gameId");
+  expect_invalid(parse_room_create(with(create_payload(), "gameId", 72057594037993472LL)),
+                 "gameId");
   expect_invalid(parse_room_create(with(create_payload(), "gameId", "010000000001000")), "gameId");
-  expect_invalid(parse_room_create(with(create_payload(), "gameId", "01000000000100000")), "gameId");
+  expect_invalid(parse_room_create(with(create_payload(), "gameId", "01000000000100000")),
+                 "gameId");
   expect_invalid(parse_room_create(with(create_payload(), "gameId", "010000000001000Z")), "gameId");
 }
 
@@ -123,13 +131,15 @@ TEST(ParseRoomCreate, EmptyPasswordMeansNone) {
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->password);
   EXPECT_TRUE(parse_room_create(with(create_payload(), "password", json::string(128, 'p'))).ok());
-  expect_invalid(parse_room_create(with(create_payload(), "password", json::string(129, 'p'))), "password");
+  expect_invalid(parse_room_create(with(create_payload(), "password", json::string(129, 'p'))),
+                 "password");
   expect_invalid(parse_room_create(with(create_payload(), "password", 1234)), "password");
 }
 
 TEST(ParseRoomCreate, RegionBounded) {
   expect_invalid(parse_room_create(with(create_payload(), "region", "")), "region");
-  expect_invalid(parse_room_create(with(create_payload(), "region", json::string(33, 'r'))), "region");
+  expect_invalid(parse_room_create(with(create_payload(), "region", json::string(33, 'r'))),
+                 "region");
 }
 
 TEST(ParseRoomCreate, UnknownFieldsAreIgnored) {
@@ -153,9 +163,12 @@ TEST(ParseRoomList, DefaultsFromNullOrEmpty) {
 }
 
 TEST(ParseRoomList, RealTypes) {
-  auto r = parse_room_list(json::object{{"gameId", "0100000000010000"}, {"region", "eu"},
-                                        {"hasPassword", false}, {"notFull", true},
-                                        {"offset", 20}, {"limit", 100}});
+  auto r = parse_room_list(json::object{{"gameId", "0100000000010000"},
+                                        {"region", "eu"},
+                                        {"hasPassword", false},
+                                        {"notFull", true},
+                                        {"offset", 20},
+                                        {"limit", 100}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(*r->game_id, "0100000000010000");
   EXPECT_EQ(*r->region, "eu");
@@ -166,8 +179,12 @@ TEST(ParseRoomList, RealTypes) {
 }
 
 TEST(ParseRoomList, QueryStrings) {
-  auto r = parse_room_list(json::object{{"gameId", ""}, {"region", ""}, {"hasPassword", "true"},
-                                        {"notFull", "0"}, {"offset", "5"}, {"limit", "1"}});
+  auto r = parse_room_list(json::object{{"gameId", ""},
+                                        {"region", ""},
+                                        {"hasPassword", "true"},
+                                        {"notFull", "0"},
+                                        {"offset", "5"},
+                                        {"limit", "1"}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_FALSE(r->game_id);
   EXPECT_FALSE(r->region);
@@ -194,7 +211,8 @@ TEST(ParseRoomList, Bounds) {
 
 TEST(ParseLobby, OptionalGameId) {
   EXPECT_FALSE(parse_lobby(nullptr)->game_id);
-  EXPECT_EQ(*parse_lobby(json::object{{"gameId", "0100000000010000"}})->game_id, "0100000000010000");
+  EXPECT_EQ(*parse_lobby(json::object{{"gameId", "0100000000010000"}})->game_id,
+            "0100000000010000");
   expect_invalid(parse_lobby(json::object{{"gameId", "mario"}}), "gameId");
 }
 
@@ -236,8 +254,11 @@ TEST(ParseRoomUpdate, OnlyRoomIdIsRequired) {
 }
 
 TEST(ParseRoomUpdate, Fields) {
-  auto r = parse_room_update(json::object{{"roomId", kRoom}, {"name", "New"}, {"maxPlayers", 16},
-                                          {"password", "pw"}, {"visibility", "private"}});
+  auto r = parse_room_update(json::object{{"roomId", kRoom},
+                                          {"name", "New"},
+                                          {"maxPlayers", 16},
+                                          {"password", "pw"},
+                                          {"visibility", "private"}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(*r->name, "New");
   EXPECT_EQ(*r->max_players, 16);
@@ -246,7 +267,8 @@ TEST(ParseRoomUpdate, Fields) {
 }
 
 TEST(ParseRoomUpdate, NullOrEmptyPasswordRemovesIt) {
-  EXPECT_EQ(*parse_room_update(json::object{{"roomId", kRoom}, {"password", nullptr}})->password, "");
+  EXPECT_EQ(*parse_room_update(json::object{{"roomId", kRoom}, {"password", nullptr}})->password,
+            "");
   EXPECT_EQ(*parse_room_update(json::object{{"roomId", kRoom}, {"password", ""}})->password, "");
 }
 
@@ -264,12 +286,15 @@ TEST(ParseRoomUpdate, SameRulesAsCreate) {
 
 TEST(ParseRoomChat, OneTo500CodePoints) {
   EXPECT_TRUE(parse_room_chat(json::object{{"roomId", kRoom}, {"message", "x"}}).ok());
-  EXPECT_TRUE(parse_room_chat(json::object{{"roomId", kRoom}, {"message", json::string(500, 'x')}}).ok());
+  EXPECT_TRUE(
+      parse_room_chat(json::object{{"roomId", kRoom}, {"message", json::string(500, 'x')}}).ok());
   EXPECT_TRUE(parse_room_chat(json::object{{"roomId", kRoom}, {"message", "line\nbreak"}}).ok());
   expect_invalid(parse_room_chat(json::object{{"roomId", kRoom}, {"message", ""}}), "message");
-  expect_invalid(parse_room_chat(json::object{{"roomId", kRoom}, {"message", json::string(501, 'x')}}),
-                 "message");
-  expect_invalid(parse_room_chat(json::object{{"roomId", kRoom}, {"message", "bell\x07"}}), "control");
+  expect_invalid(
+      parse_room_chat(json::object{{"roomId", kRoom}, {"message", json::string(501, 'x')}}),
+      "message");
+  expect_invalid(parse_room_chat(json::object{{"roomId", kRoom}, {"message", "bell\x07"}}),
+                 "control");
   expect_invalid(parse_room_chat(json::object{{"roomId", kRoom}}), "message");
 }
 
@@ -277,7 +302,8 @@ TEST(ParseRoomChat, OneTo500CodePoints) {
 
 TEST(ParseP2pSignal, AnyJsonPayloadUpTo8KiB) {
   json::object base{{"roomId", kRoom}, {"targetClientId", kPeer}};
-  for (json::value payload : {json::value(nullptr), json::value("sdp"), json::value(json::object{{"candidate", "a"}})}) {
+  for (json::value payload :
+       {json::value(nullptr), json::value("sdp"), json::value(json::object{{"candidate", "a"}})}) {
     auto r = parse_p2p_signal(with(base, "payload", payload));
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->payload, payload);
@@ -286,7 +312,8 @@ TEST(ParseP2pSignal, AnyJsonPayloadUpTo8KiB) {
   EXPECT_TRUE(parse_p2p_signal(with(base, "payload", json::string(8190, 'x'))).ok());
   expect_invalid(parse_p2p_signal(with(base, "payload", json::string(8191, 'x'))), "payload");
   expect_invalid(parse_p2p_signal(base), "payload");
-  expect_invalid(parse_p2p_signal(json::object{{"roomId", kRoom}, {"payload", 1}}), "targetClientId");
+  expect_invalid(parse_p2p_signal(json::object{{"roomId", kRoom}, {"payload", 1}}),
+                 "targetClientId");
 }
 
 TEST(ParseP2pSuccess, ConnectionTypeAndLatency) {
@@ -301,9 +328,11 @@ TEST(ParseP2pSuccess, ConnectionTypeAndLatency) {
   EXPECT_EQ(*relay->latency_ms, 60'000);
   expect_invalid(parse_p2p_success(base), "connectionType");
   expect_invalid(parse_p2p_success(with(base, "connectionType", "turn")), "connectionType");
-  expect_invalid(parse_p2p_success(with(with(base, "connectionType", "direct"), "latencyMs", -1)), "latencyMs");
-  expect_invalid(parse_p2p_success(with(with(base, "connectionType", "direct"), "latencyMs", 60'001)),
+  expect_invalid(parse_p2p_success(with(with(base, "connectionType", "direct"), "latencyMs", -1)),
                  "latencyMs");
+  expect_invalid(
+      parse_p2p_success(with(with(base, "connectionType", "direct"), "latencyMs", 60'001)),
+      "latencyMs");
 }
 
 TEST(ParseP2pFailure, RoomAndTarget) {
@@ -314,8 +343,11 @@ TEST(ParseP2pFailure, RoomAndTarget) {
 }
 
 TEST(ParseMetricsReport, Ranges) {
-  json::object ok{{"roomId", kRoom}, {"connectionType", "relay"}, {"latencyMs", 35},
-                  {"packetLossRate", 0.02}, {"bandwidthKbps", 800}};
+  json::object ok{{"roomId", kRoom},
+                  {"connectionType", "relay"},
+                  {"latencyMs", 35},
+                  {"packetLossRate", 0.02},
+                  {"bandwidthKbps", 800}};
   auto r = parse_metrics_report(ok);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->connection_type, "relay");
@@ -355,7 +387,8 @@ TEST(ParseGuestSignUp, Fields) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->platform, "windows");
   EXPECT_EQ(r->sudachi_version, "1.0.14");
-  EXPECT_TRUE(parse_guest_sign_up(json::object{{"username", "Z"}, {"platform", json::string(32, 'p')},
+  EXPECT_TRUE(parse_guest_sign_up(json::object{{"username", "Z"},
+                                               {"platform", json::string(32, 'p')},
                                                {"sudachiVersion", json::string(64, 'v')}})
                   .ok());
 }
@@ -363,13 +396,15 @@ TEST(ParseGuestSignUp, Fields) {
 TEST(ParseGuestSignUp, Rules) {
   expect_invalid(parse_guest_sign_up(json::object{}), "username");
   expect_invalid(parse_guest_sign_up(json::object{{"username", ""}}), "username");
-  expect_invalid(parse_guest_sign_up(json::object{{"username", json::string(33, 'u')}}), "username");
+  expect_invalid(parse_guest_sign_up(json::object{{"username", json::string(33, 'u')}}),
+                 "username");
   expect_invalid(parse_guest_sign_up(json::object{{"username", "new\nline"}}), "control");
-  expect_invalid(parse_guest_sign_up(json::object{{"username", "u"}, {"platform", json::string(33, 'p')}}),
-                 "platform");
   expect_invalid(
-      parse_guest_sign_up(json::object{{"username", "u"}, {"sudachiVersion", json::string(65, 'v')}}),
-      "sudachiVersion");
+      parse_guest_sign_up(json::object{{"username", "u"}, {"platform", json::string(33, 'p')}}),
+      "platform");
+  expect_invalid(parse_guest_sign_up(
+                     json::object{{"username", "u"}, {"sudachiVersion", json::string(65, 'v')}}),
+                 "sudachiVersion");
   expect_invalid(parse_guest_sign_up(json::object{{"username", "u"}, {"platform", 3}}), "platform");
   expect_invalid(parse_guest_sign_up(json::value("Link")), "Payload");
 }

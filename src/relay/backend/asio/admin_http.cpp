@@ -26,9 +26,10 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
 
   void start() {
     stream_.expires_after(std::chrono::seconds(5));
-    http::async_read(stream_, buffer_, parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (!ec) self->respond();
-    });
+    http::async_read(stream_, buffer_, parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (!ec) self->respond();
+                     });
   }
 
  private:
@@ -86,7 +87,9 @@ std::uint16_t AdminHttp::bind(const asio::ip::address& address, std::uint16_t po
   return acceptor_.local_endpoint().port();
 }
 
-void AdminHttp::start() { accept(); }
+void AdminHttp::start() {
+  accept();
+}
 
 void AdminHttp::accept() {
   acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {

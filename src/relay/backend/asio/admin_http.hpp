@@ -14,8 +14,8 @@ namespace sudachi::relay::asio_backend {
 class AdminHttp {
  public:
   struct Handlers {
-    std::function<bool()> ready;             // false: /ready answers 503
-    std::function<std::string()> metrics;    // Prometheus text
+    std::function<bool()> ready;           // false: /ready answers 503
+    std::function<std::string()> metrics;  // Prometheus text
   };
 
   AdminHttp(boost::asio::io_context& context, Handlers handlers);

@@ -2,15 +2,19 @@
 
 #include <thread>
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "relay/now.hpp"
 
 namespace sudachi::relay::asio_backend {
 
-AsioRelay::AsioRelay(RelayConfig config, const auth::RelayTokenKeyring& keyring, UdpIoFactory udp_io)
-    : config_(std::move(config)), keyring_(keyring), udp_io_(std::move(udp_io)), budget_(config_.max_sessions) {
+AsioRelay::AsioRelay(RelayConfig config, const auth::RelayTokenKeyring& keyring,
+                     UdpIoFactory udp_io)
+    : config_(std::move(config)),
+      keyring_(keyring),
+      udp_io_(std::move(udp_io)),
+      budget_(config_.max_sessions) {
   if (config_.workers == 0) config_.workers = std::max(1u, std::thread::hardware_concurrency());
 }
 
@@ -30,12 +34,14 @@ BoundPorts AsioRelay::start() {
   // (tests) every worker takes an ephemeral port.
   std::vector<std::uint16_t> ports;
   for (std::size_t i = 0; i < workers_.size(); ++i) {
-    const std::uint16_t wanted = config_.udp_port == 0 ? 0 : static_cast<std::uint16_t>(config_.udp_port + i);
+    const std::uint16_t wanted =
+        config_.udp_port == 0 ? 0 : static_cast<std::uint16_t>(config_.udp_port + i);
     ports.push_back(workers_[i]->bind_udp(address, wanted));
   }
   std::vector<Worker*> raw;
   for (auto& w : workers_) raw.push_back(w.get());
-  acceptor_ = std::make_unique<TcpAcceptor>(workers_[0]->context(), config_, keyring_, raw, workers_[0]->stats());
+  acceptor_ = std::make_unique<TcpAcceptor>(workers_[0]->context(), config_, keyring_, raw,
+                                            workers_[0]->stats());
   BoundPorts bound;
   bound.udp = ports[0];
   bound.tcp = acceptor_->bind(address, config_.tcp_port);
@@ -49,7 +55,8 @@ void AsioRelay::begin_drain() {
   if (draining_.exchange(true) || workers_.empty()) return;
   boost::asio::post(workers_[0]->context(), [this] {
     drain_deadline_ms_ = steady_now_ms() + config_.drain_grace_ms;
-    spdlog::info("draining: refusing new sessions; {} open, grace {} ms", budget_.active(), config_.drain_grace_ms);
+    spdlog::info("draining: refusing new sessions; {} open, grace {} ms", budget_.active(),
+                 config_.drain_grace_ms);
     check_drain();
   });
 }

@@ -19,7 +19,8 @@ namespace sudachi::relay::asio_backend {
 class AsioRelay final : public RelayBackend {
  public:
   // `udp_io` chooses how workers move datagrams (Asio by default, or io_uring).
-  AsioRelay(RelayConfig config, const auth::RelayTokenKeyring& keyring, UdpIoFactory udp_io = asio_udp_io());
+  AsioRelay(RelayConfig config, const auth::RelayTokenKeyring& keyring,
+            UdpIoFactory udp_io = asio_udp_io());
   ~AsioRelay() override;
 
   BoundPorts start() override;

@@ -25,7 +25,10 @@ using asio::ip::tcp;
 class TcpAcceptor::Handshake : public std::enable_shared_from_this<Handshake> {
  public:
   Handshake(TcpAcceptor& owner, tcp::socket socket)
-      : owner_(owner), socket_(std::move(socket)), timer_(owner.context_), pending_(owner.pending_) {
+      : owner_(owner),
+        socket_(std::move(socket)),
+        timer_(owner.context_),
+        pending_(owner.pending_) {
     ++*pending_;
   }
   ~Handshake() { --*pending_; }
@@ -37,31 +40,36 @@ class TcpAcceptor::Handshake : public std::enable_shared_from_this<Handshake> {
       boost::system::error_code ignored;
       self->socket_.close(ignored);  // too slow: drop without a word (it sent nothing usable)
     });
-    asio::async_read(socket_, asio::buffer(header_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-      if (ec) {
-        self->timer_.cancel();
-        return;
-      }
-      self->on_header();
-    });
+    asio::async_read(socket_, asio::buffer(header_),
+                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                       if (ec) {
+                         self->timer_.cancel();
+                         return;
+                       }
+                       self->on_header();
+                     });
   }
 
  private:
   void on_header() {
     std::size_t token_length = 0;
     switch (wire::parse_hello_header(header_, token_length)) {
-      case wire::HelloParse::ok: break;
-      case wire::HelloParse::unsupported_version: return refuse(wire::Status::unsupported_version);
-      default: return refuse(wire::Status::malformed);
+      case wire::HelloParse::ok:
+        break;
+      case wire::HelloParse::unsupported_version:
+        return refuse(wire::Status::unsupported_version);
+      default:
+        return refuse(wire::Status::malformed);
     }
     token_.resize(token_length);  // <= wire::kMaxTokenSize
-    asio::async_read(socket_, asio::buffer(token_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-      if (ec) {
-        self->timer_.cancel();
-        return;
-      }
-      self->on_token();
-    });
+    asio::async_read(socket_, asio::buffer(token_),
+                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                       if (ec) {
+                         self->timer_.cancel();
+                         return;
+                       }
+                       self->on_token();
+                     });
   }
 
   void on_token() {
@@ -102,7 +110,8 @@ class TcpAcceptor::Handshake : public std::enable_shared_from_this<Handshake> {
     owner_.stats_.handshake(Transport::tcp, status);
     std::array<std::uint8_t, wire::kHelloReplySize> bytes{};
     wire::encode_hello_reply(bytes, reply);
-    [[maybe_unused]] auto n = ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    [[maybe_unused]] auto n =
+        ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -117,8 +126,9 @@ class TcpAcceptor::Handshake : public std::enable_shared_from_this<Handshake> {
   std::string token_;
 };
 
-TcpAcceptor::TcpAcceptor(asio::io_context& context, const RelayConfig& config, const auth::RelayTokenKeyring& keyring,
-                         std::vector<Worker*> workers, WorkerStats& stats)
+TcpAcceptor::TcpAcceptor(asio::io_context& context, const RelayConfig& config,
+                         const auth::RelayTokenKeyring& keyring, std::vector<Worker*> workers,
+                         WorkerStats& stats)
     : context_(context),
       config_(config),
       keyring_(keyring),
@@ -138,7 +148,9 @@ std::uint16_t TcpAcceptor::bind(const asio::ip::address& address, std::uint16_t 
   return acceptor_.local_endpoint().port();
 }
 
-void TcpAcceptor::start() { accept(); }
+void TcpAcceptor::start() {
+  accept();
+}
 
 void TcpAcceptor::accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
@@ -149,7 +161,8 @@ void TcpAcceptor::accept() {
       const auto remote = socket.remote_endpoint(ignored);
       auto handshake = std::make_shared<Handshake>(*this, std::move(socket));
       Endpoint from;
-      if (!ignored) from = Endpoint::from_sockaddr(remote.data(), static_cast<socklen_t>(remote.size()));
+      if (!ignored)
+        from = Endpoint::from_sockaddr(remote.data(), static_cast<socklen_t>(remote.size()));
       if (*pending_ > config_.max_pending_tcp_handshakes) {
         handshake->refuse(wire::Status::over_capacity);
       } else if (!limiter_.allow(from, steady_now_ms())) {

@@ -23,8 +23,9 @@ class Worker;
 // session. Runs on worker 0's thread and counts into worker 0's stats.
 class TcpAcceptor {
  public:
-  TcpAcceptor(boost::asio::io_context& context, const RelayConfig& config, const auth::RelayTokenKeyring& keyring,
-              std::vector<Worker*> workers, WorkerStats& stats);
+  TcpAcceptor(boost::asio::io_context& context, const RelayConfig& config,
+              const auth::RelayTokenKeyring& keyring, std::vector<Worker*> workers,
+              WorkerStats& stats);
 
   std::uint16_t bind(const boost::asio::ip::address& address, std::uint16_t port);
   void start();

@@ -16,7 +16,9 @@ namespace {
 // Rounds per pump call before yielding, so one busy session cannot starve the others.
 constexpr int kMaxRounds = 64;
 
-bool would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
+bool would_block(int e) {
+  return e == EAGAIN || e == EWOULDBLOCK;
+}
 
 void send_marker(boost::asio::ip::tcp::socket& s, wire::TcpMarker marker) {
   const auto byte = static_cast<std::uint8_t>(marker);
@@ -28,9 +30,15 @@ void send_marker(boost::asio::ip::tcp::socket& s, wire::TcpMarker marker) {
 
 TcpPair::TcpPair(boost::asio::io_context& context, const wire::SessionId& id, WorkerStats& stats,
                  OnFinished on_finished)
-    : context_(context), id_(id), stats_(stats), on_finished_(std::move(on_finished)), bandwidth_timer_(context) {}
+    : context_(context),
+      id_(id),
+      stats_(stats),
+      on_finished_(std::move(on_finished)),
+      bandwidth_timer_(context) {}
 
-TcpPair::~TcpPair() { close_fds(); }
+TcpPair::~TcpPair() {
+  close_fds();
+}
 
 void TcpPair::attach(std::uint8_t slot, boost::asio::ip::tcp::socket socket) {
   boost::system::error_code ignored;  // a failure shows up as an error on the first splice
@@ -58,7 +66,8 @@ void TcpPair::start(Session& session) {
 
 std::ptrdiff_t TcpPair::fill(Pump& p, int source_fd, std::size_t max) {
   if (p.pipe_write >= 0) {
-    const auto n = ::splice(source_fd, nullptr, p.pipe_write, nullptr, max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    const auto n =
+        ::splice(source_fd, nullptr, p.pipe_write, nullptr, max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (n >= 0 || errno != EINVAL || p.in_flight != 0) return n;
     // This kernel or socket type refuses splice: continue with the buffer.
     ::close(p.pipe_read);
@@ -79,9 +88,11 @@ std::ptrdiff_t TcpPair::fill(Pump& p, int source_fd, std::size_t max) {
 
 std::ptrdiff_t TcpPair::drain(Pump& p, int dest_fd) {
   if (p.pipe_read >= 0) {
-    return ::splice(p.pipe_read, nullptr, dest_fd, nullptr, p.in_flight, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    return ::splice(p.pipe_read, nullptr, dest_fd, nullptr, p.in_flight,
+                    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
   }
-  const auto n = ::send(dest_fd, p.buffer.get() + p.head, p.tail - p.head, MSG_NOSIGNAL | MSG_DONTWAIT);
+  const auto n =
+      ::send(dest_fd, p.buffer.get() + p.head, p.tail - p.head, MSG_NOSIGNAL | MSG_DONTWAIT);
   if (n > 0) p.head += static_cast<std::size_t>(n);
   return n;
 }
@@ -105,7 +116,8 @@ void TcpPair::pump(int d) {
       if (allowed <= 0) {
         bandwidth_wait_ms = session_->bandwidth.ms_until(1024, now);
       } else {
-        const auto max = std::min<std::size_t>(kInFlight - p.in_flight, static_cast<std::size_t>(allowed));
+        const auto max =
+            std::min<std::size_t>(kInFlight - p.in_flight, static_cast<std::size_t>(allowed));
         const auto n = fill(p, source, max);
         if (n > 0) {
           p.in_flight += static_cast<std::size_t>(n);

@@ -27,7 +27,8 @@ class TcpPair : public std::enable_shared_from_this<TcpPair> {
   // Called once when the pair ends by itself (EOF both ways, an error); not after close().
   using OnFinished = std::function<void(TcpPair&, SessionEnd)>;
 
-  TcpPair(boost::asio::io_context& context, const wire::SessionId& id, WorkerStats& stats, OnFinished on_finished);
+  TcpPair(boost::asio::io_context& context, const wire::SessionId& id, WorkerStats& stats,
+          OnFinished on_finished);
   ~TcpPair();
   TcpPair(const TcpPair&) = delete;
   TcpPair& operator=(const TcpPair&) = delete;

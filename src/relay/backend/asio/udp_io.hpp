@@ -21,8 +21,8 @@ class UdpIo {
   virtual void send_now(const UdpSend& send) = 0;
 };
 
-using UdpIoFactory = std::function<std::unique_ptr<UdpIo>(boost::asio::io_context&, boost::asio::ip::udp::socket&,
-                                                          DatagramHandler&, WorkerStats&)>;
+using UdpIoFactory = std::function<std::unique_ptr<UdpIo>(
+    boost::asio::io_context&, boost::asio::ip::udp::socket&, DatagramHandler&, WorkerStats&)>;
 
 // The portable default.
 UdpIoFactory asio_udp_io();

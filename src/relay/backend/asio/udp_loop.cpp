@@ -22,19 +22,24 @@ UdpLoop::UdpLoop(boost::asio::ip::udp::socket& socket, DatagramHandler& handler,
   socket_.native_non_blocking(true);
 }
 
-void UdpLoop::start() { wait(); }
+void UdpLoop::start() {
+  wait();
+}
 
 UdpIoFactory asio_udp_io() {
-  return [](boost::asio::io_context&, boost::asio::ip::udp::socket& socket, DatagramHandler& handler,
-            WorkerStats& stats) -> std::unique_ptr<UdpIo> { return std::make_unique<UdpLoop>(socket, handler, stats); };
+  return [](boost::asio::io_context&, boost::asio::ip::udp::socket& socket,
+            DatagramHandler& handler, WorkerStats& stats) -> std::unique_ptr<UdpIo> {
+    return std::make_unique<UdpLoop>(socket, handler, stats);
+  };
 }
 
 void UdpLoop::wait() {
-  socket_.async_wait(boost::asio::socket_base::wait_read, [this](const boost::system::error_code& ec) {
-    if (ec) return;  // socket closed: the worker is stopping
-    on_readable();
-    wait();
-  });
+  socket_.async_wait(boost::asio::socket_base::wait_read,
+                     [this](const boost::system::error_code& ec) {
+                       if (ec) return;  // socket closed: the worker is stopping
+                       on_readable();
+                       wait();
+                     });
 }
 
 void UdpLoop::on_readable() {
@@ -63,8 +68,8 @@ std::size_t UdpLoop::receive_batch(std::int64_t now_ms, std::int64_t now_unix_ms
         Endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&b.from[i]), hdr.msg_namelen);
     const std::size_t len = std::min<std::size_t>(b.msgs[i].msg_len, kBufferSize);
     actions.count = 0;
-    handler_.on_datagram({b.data[i].data(), len}, (hdr.msg_flags & MSG_TRUNC) != 0, from, now_ms, now_unix_ms,
-                         DatagramHandler::Scratch{b.scratch[i]}, actions);
+    handler_.on_datagram({b.data[i].data(), len}, (hdr.msg_flags & MSG_TRUNC) != 0, from, now_ms,
+                         now_unix_ms, DatagramHandler::Scratch{b.scratch[i]}, actions);
     for (std::size_t k = 0; k < actions.count; ++k) queue(actions.sends[k]);
   }
   flush();  // before the buffers are reused: forwarded datagrams point into them
@@ -88,10 +93,11 @@ void UdpLoop::flush() {
   Buffers& b = *buf_;
   std::size_t done = 0;
   while (done < pending_) {
-    const int n = ::sendmmsg(socket_.native_handle(), &b.out_msgs[done], static_cast<unsigned>(pending_ - done),
-                             MSG_DONTWAIT);
+    const int n = ::sendmmsg(socket_.native_handle(), &b.out_msgs[done],
+                             static_cast<unsigned>(pending_ - done), MSG_DONTWAIT);
     if (n > 0) {
-      for (int k = 0; k < n; ++k) stats_.packet(Transport::udp, Direction::out, b.out_iov[done + k].iov_len);
+      for (int k = 0; k < n; ++k)
+        stats_.packet(Transport::udp, Direction::out, b.out_iov[done + k].iov_len);
       done += static_cast<std::size_t>(n);
       continue;
     }

@@ -21,7 +21,8 @@ namespace sudachi::relay::asio_backend {
 class UdpLoop final : public UdpIo {
  public:
   static constexpr std::size_t kBatch = 32;
-  static constexpr std::size_t kBufferSize = 2048;  // > wire::kMaxDatagram, so MSG_TRUNC means oversized
+  static constexpr std::size_t kBufferSize =
+      2048;  // > wire::kMaxDatagram, so MSG_TRUNC means oversized
 
   UdpLoop(boost::asio::ip::udp::socket& socket, DatagramHandler& handler, WorkerStats& stats);
 

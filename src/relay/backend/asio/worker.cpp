@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <chrono>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
-#include <spdlog/spdlog.h>
 
 #include "relay/now.hpp"
 
@@ -25,7 +25,8 @@ void send_reply(boost::asio::ip::tcp::socket& s, const wire::HelloReply& r) {
   std::array<std::uint8_t, wire::kHelloReplySize> bytes{};
   wire::encode_hello_reply(bytes, r);
   // A fresh connection's send buffer always has room for 36 bytes; no need to wait.
-  [[maybe_unused]] auto n = ::send(s.native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  [[maybe_unused]] auto n =
+      ::send(s.native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 }  // namespace
@@ -61,8 +62,8 @@ std::uint16_t Worker::bind_udp(const boost::asio::ip::address& address, std::uin
 }
 
 void Worker::start(std::vector<std::uint16_t> udp_ports) {
-  handler_.emplace(WorkerIdentity{index_, std::move(udp_ports), config_.relay_id}, keyring_, table_, limiter_, stats_,
-                   draining_);
+  handler_.emplace(WorkerIdentity{index_, std::move(udp_ports), config_.relay_id}, keyring_, table_,
+                   limiter_, stats_, draining_);
   udp_io_ = udp_io_factory_(context_, udp_, *handler_, stats_);
   udp_io_->start();
   arm_sweep();
@@ -73,15 +74,16 @@ void Worker::arm_sweep() {
   sweep_timer_.expires_after(sweep_period(config_.limits));
   sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    table_.sweep(steady_now_ms(), [this](Session& s, wire::CloseReason reason) { on_session_closing(s, reason); });
+    table_.sweep(steady_now_ms(),
+                 [this](Session& s, wire::CloseReason reason) { on_session_closing(s, reason); });
     arm_sweep();
   });
 }
 
 void Worker::on_session_closing(Session& s, wire::CloseReason reason) {
   stats_.closed(session_end_from(reason));
-  spdlog::debug("relay session closed ({}): {} + {} bytes", static_cast<int>(reason), s.slots[0].bytes,
-                s.slots[1].bytes);
+  spdlog::debug("relay session closed ({}): {} + {} bytes", static_cast<int>(reason),
+                s.slots[0].bytes, s.slots[1].bytes);
   if (s.transport == Transport::udp) {
     handler_->announce_close(s, reason, [this](const UdpSend& send) { udp_io_->send_now(send); });
     return;
@@ -90,7 +92,8 @@ void Worker::on_session_closing(Session& s, wire::CloseReason reason) {
   if (pair == nullptr) return;
   std::optional<wire::TcpMarker> marker;
   if (!s.paired()) {
-    marker = reason == wire::CloseReason::draining ? wire::TcpMarker::draining : wire::TcpMarker::pairing_timeout;
+    marker = reason == wire::CloseReason::draining ? wire::TcpMarker::draining
+                                                   : wire::TcpMarker::pairing_timeout;
   }
   pair->close(marker);
   drop_pair(pair);
@@ -116,19 +119,22 @@ void Worker::adopt_tcp(boost::asio::ip::tcp::socket socket, TokenCheck token) {
   wire::HelloReply reply;
   reply.slot = token.claims.slot;
   reply.session_id = token.claims.session_id;
-  reply.idle_timeout_s = static_cast<std::uint16_t>(std::min<std::int64_t>(config_.limits.idle_timeout_ms / 1000, 65535));
+  reply.idle_timeout_s = static_cast<std::uint16_t>(
+      std::min<std::int64_t>(config_.limits.idle_timeout_ms / 1000, 65535));
 
   // The session's pair, if the other leg came first; else a new one.
   std::shared_ptr<TcpPair> pair;
   Session* existing = table_.find(token.claims.session_id);
   if (existing != nullptr && existing->transport == Transport::tcp) {
-    auto* p = static_cast<TcpPair*>(existing->slots[0].bound ? existing->slots[0].tcp : existing->slots[1].tcp);
+    auto* p = static_cast<TcpPair*>(existing->slots[0].bound ? existing->slots[0].tcp
+                                                             : existing->slots[1].tcp);
     if (auto it = tcp_pairs_.find(p); it != tcp_pairs_.end()) pair = it->second;
   }
   const bool new_pair = pair == nullptr;
   if (new_pair) {
-    pair = std::make_shared<TcpPair>(context_, token.claims.session_id, stats_,
-                                     [this](TcpPair& p, SessionEnd end) { on_pair_finished(p, end); });
+    pair =
+        std::make_shared<TcpPair>(context_, token.claims.session_id, stats_,
+                                  [this](TcpPair& p, SessionEnd end) { on_pair_finished(p, end); });
   }
 
   BindRequest bind;
@@ -159,7 +165,8 @@ void Worker::adopt_tcp(boost::asio::ip::tcp::socket socket, TokenCheck token) {
 
 void Worker::shut_down() {
   boost::asio::post(context_, [this] {
-    table_.close_all([this](Session& s, wire::CloseReason reason) { on_session_closing(s, reason); });
+    table_.close_all(
+        [this](Session& s, wire::CloseReason reason) { on_session_closing(s, reason); });
     sweep_timer_.cancel();
     boost::system::error_code ignored;
     udp_.close(ignored);

@@ -30,8 +30,8 @@ namespace sudachi::relay::asio_backend {
 // TCP). Nothing in it is touched by another thread except through post(), so no locks.
 class Worker {
  public:
-  Worker(std::size_t index, const RelayConfig& config, const auth::RelayTokenKeyring& keyring, SessionBudget& budget,
-         const std::atomic<bool>& draining, UdpIoFactory udp_io);
+  Worker(std::size_t index, const RelayConfig& config, const auth::RelayTokenKeyring& keyring,
+         SessionBudget& budget, const std::atomic<bool>& draining, UdpIoFactory udp_io);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;

@@ -58,7 +58,9 @@ void arm_write(const StatePtr& state) {
                                });
 }
 
-StatePtr& state_of(void* privdata) { return *static_cast<StatePtr*>(privdata); }
+StatePtr& state_of(void* privdata) {
+  return *static_cast<StatePtr*>(privdata);
+}
 
 void add_read(void* privdata) {
   StatePtr& state = state_of(privdata);
@@ -66,7 +68,9 @@ void add_read(void* privdata) {
   arm_read(state);
 }
 
-void del_read(void* privdata) { state_of(privdata)->want_read = false; }
+void del_read(void* privdata) {
+  state_of(privdata)->want_read = false;
+}
 
 void add_write(void* privdata) {
   StatePtr& state = state_of(privdata);
@@ -74,7 +78,9 @@ void add_write(void* privdata) {
   arm_write(state);
 }
 
-void del_write(void* privdata) { state_of(privdata)->want_write = false; }
+void del_write(void* privdata) {
+  state_of(privdata)->want_write = false;
+}
 
 void cleanup(void* privdata) {
   // The heap-allocated shared_ptr handed to hiredis as ev.data; queued waits hold copies.

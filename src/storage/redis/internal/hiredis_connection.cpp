@@ -22,7 +22,9 @@ HiredisConnection::HiredisConnection(asio::io_context& io, RedisOptions options,
       retry_timer_(io),
       random_(std::random_device{}()) {}
 
-HiredisConnection::~HiredisConnection() { close(); }
+HiredisConnection::~HiredisConnection() {
+  close();
+}
 
 void HiredisConnection::start() {
   if (!closed_ && context_ == nullptr) open();
@@ -118,12 +120,14 @@ void HiredisConnection::send_handshake_step() {
   // privdata carries the generation so that a reply for an older context is recognised.
   auto* tag = reinterpret_cast<void*>(static_cast<std::uintptr_t>(generation_));
   if (redisAsyncCommandArgv(context_, &HiredisConnection::on_handshake_reply, tag,
-                            static_cast<int>(argv.size()), argv.data(), lengths.data()) != REDIS_OK) {
+                            static_cast<int>(argv.size()), argv.data(),
+                            lengths.data()) != REDIS_OK) {
     handshake_failed();
   }
 }
 
-void HiredisConnection::on_handshake_reply(redisAsyncContext* context, void* reply, void* privdata) {
+void HiredisConnection::on_handshake_reply(redisAsyncContext* context, void* reply,
+                                           void* privdata) {
   auto* self = static_cast<HiredisConnection*>(context->data);
   // Null: the context is being freed; the cleanup hook reports that.
   if (reply == nullptr || self == nullptr) return;

@@ -9,15 +9,18 @@ namespace sudachi::storage::redis::internal {
 
 RedisReply convert_reply(const redisReply* reply) {
   if (reply == nullptr) return RedisReply();
-  auto text = [reply] {
-    return reply->str ? std::string(reply->str, reply->len) : std::string();
-  };
+  auto text = [reply] { return reply->str ? std::string(reply->str, reply->len) : std::string(); };
   switch (reply->type) {
-    case REDIS_REPLY_NIL: return RedisReply();
-    case REDIS_REPLY_INTEGER: return RedisReply::integer(reply->integer);
-    case REDIS_REPLY_STRING: return RedisReply::string(text());
-    case REDIS_REPLY_STATUS: return RedisReply::status(text());
-    case REDIS_REPLY_ERROR: return RedisReply::error(text());
+    case REDIS_REPLY_NIL:
+      return RedisReply();
+    case REDIS_REPLY_INTEGER:
+      return RedisReply::integer(reply->integer);
+    case REDIS_REPLY_STRING:
+      return RedisReply::string(text());
+    case REDIS_REPLY_STATUS:
+      return RedisReply::status(text());
+    case REDIS_REPLY_ERROR:
+      return RedisReply::error(text());
     case REDIS_REPLY_ARRAY: {
       std::vector<RedisReply> elements;
       elements.reserve(reply->elements);
@@ -26,7 +29,8 @@ RedisReply convert_reply(const redisReply* reply) {
       }
       return RedisReply::array(std::move(elements));
     }
-    default: return RedisReply::error("ERR unknown reply type " + std::to_string(reply->type));
+    default:
+      return RedisReply::error("ERR unknown reply type " + std::to_string(reply->type));
   }
 }
 

@@ -16,7 +16,8 @@ namespace {
 room::RelaySessionRecord record(std::uint8_t tag, std::int64_t expires_at_ms = 1'700'000'060'000) {
   room::RelaySessionRecord r;
   r.session_id.fill(tag);
-  r.relay = room::RelayEndpoint{"relay-" + std::to_string(tag), "relay.example.org", 3478, 3479, "eu"};
+  r.relay =
+      room::RelayEndpoint{"relay-" + std::to_string(tag), "relay.example.org", 3478, 3479, "eu"};
   r.expires_at_ms = expires_at_ms;
   return r;
 }
@@ -69,7 +70,8 @@ TEST(MemoryRelaySessions, PairsAndRoomsAreDistinct) {
   ManualClock clock;
   MemoryRelaySessions sessions(clock);
   claim(sessions, {"room", "alice", "bob"}, record(1));
-  EXPECT_EQ(claim(sessions, {"room", "alice", "carol"}, record(2)).session_id, record(2).session_id);
+  EXPECT_EQ(claim(sessions, {"room", "alice", "carol"}, record(2)).session_id,
+            record(2).session_id);
   EXPECT_EQ(claim(sessions, {"other", "alice", "bob"}, record(3)).session_id, record(3).session_id);
   // Ids are not concatenated ambiguously.
   EXPECT_EQ(claim(sessions, {"room", "alice:b", "ob"}, record(4)).session_id, record(4).session_id);
@@ -82,21 +84,26 @@ TEST(MemoryRelaySessions, AnExpiredSessionIsReplaced) {
   MemoryRelaySessions sessions(clock);
   claim(sessions, {"room", "alice", "bob"}, record(1), 30'000);
   clock.advance_ms(29'999);
-  EXPECT_EQ(claim(sessions, {"room", "bob", "alice"}, record(2), 30'000).session_id, record(1).session_id);
+  EXPECT_EQ(claim(sessions, {"room", "bob", "alice"}, record(2), 30'000).session_id,
+            record(1).session_id);
   clock.advance_ms(1);
-  EXPECT_EQ(claim(sessions, {"room", "bob", "alice"}, record(2), 30'000).session_id, record(2).session_id);
+  EXPECT_EQ(claim(sessions, {"room", "bob", "alice"}, record(2), 30'000).session_id,
+            record(2).session_id);
   // The new one lives its own TTL.
   clock.advance_ms(29'999);
-  EXPECT_EQ(claim(sessions, {"room", "alice", "bob"}, record(3), 30'000).session_id, record(2).session_id);
+  EXPECT_EQ(claim(sessions, {"room", "alice", "bob"}, record(3), 30'000).session_id,
+            record(2).session_id);
   EXPECT_EQ(sessions.size(), 1u);
 }
 
 TEST(MemoryRelaySessions, SweepDropsExpiredSessionsOnly) {
   ManualClock clock;
   MemoryRelaySessions sessions(clock);
-  for (int i = 0; i < 50; ++i) claim(sessions, {"room", "a" + std::to_string(i), "b"}, record(1), 10'000);
+  for (int i = 0; i < 50; ++i)
+    claim(sessions, {"room", "a" + std::to_string(i), "b"}, record(1), 10'000);
   clock.advance_ms(5'000);
-  for (int i = 0; i < 20; ++i) claim(sessions, {"room", "c" + std::to_string(i), "d"}, record(2), 10'000);
+  for (int i = 0; i < 20; ++i)
+    claim(sessions, {"room", "c" + std::to_string(i), "d"}, record(2), 10'000);
   EXPECT_EQ(sessions.size(), 70u);
   sessions.sweep();
   EXPECT_EQ(sessions.size(), 70u);
@@ -112,7 +119,8 @@ TEST(MemoryRelaySessions, TheTableIsCappedAndFailsOpen) {
   ManualClock clock;
   MemoryRelaySessions sessions(clock, /*max_entries=*/64);  // 2 per shard
   for (int i = 0; i < 1000; ++i) {
-    const auto got = claim(sessions, {"room", "p" + std::to_string(i), "q"}, record(static_cast<std::uint8_t>(i)));
+    const auto got = claim(sessions, {"room", "p" + std::to_string(i), "q"},
+                           record(static_cast<std::uint8_t>(i)));
     // Stored or not, the caller always gets a usable session.
     EXPECT_EQ(got.session_id, record(static_cast<std::uint8_t>(i)).session_id);
   }
@@ -131,9 +139,9 @@ TEST(MemoryRelaySessions, ConcurrentMirroredClaimsAgree) {
   std::vector<room::RelaySessionRecord> got(32);
   for (int i = 0; i < 32; ++i) {
     threads.emplace_back([&, i] {
-      got[i] = sessions.try_claim(i % 2 ? room::RelaySessionKey{"room", "a", "b"}
-                                        : room::RelaySessionKey{"room", "b", "a"},
-                                  record(static_cast<std::uint8_t>(i + 1)), 60'000);
+      got[i] = sessions.try_claim(
+          i % 2 ? room::RelaySessionKey{"room", "a", "b"} : room::RelaySessionKey{"room", "b", "a"},
+          record(static_cast<std::uint8_t>(i + 1)), 60'000);
     });
   }
   for (auto& t : threads) t.join();

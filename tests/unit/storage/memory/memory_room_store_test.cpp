@@ -22,7 +22,7 @@ TEST(MemoryRoomStore, RoomCountFollowsCreatesRefusalsLeavesAndCloses) {
   ASSERT_TRUE(h.create("r1", "alice").ok());
   EXPECT_EQ(h.store.room_count(), 1u);
   ASSERT_FALSE(h.create("r2", "alice").ok());  // alice is already in r1
-  EXPECT_EQ(h.store.room_count(), 1u);          // nothing half-created
+  EXPECT_EQ(h.store.room_count(), 1u);         // nothing half-created
 
   ASSERT_TRUE(h.create("r2", "bob").ok());
   ASSERT_TRUE(h.join("r2", "carol").ok());
