@@ -11,6 +11,7 @@
 
 #include "common/clock.hpp"
 #include "room/rate_limiter.hpp"
+#include "storage/memory/expiring_table.hpp"
 
 namespace sudachi::storage {
 
@@ -47,23 +48,16 @@ class MemoryRateLimiter final : public room::RateLimiter {
   std::uint64_t refused_table_full() const { return refused_full_.load(std::memory_order_relaxed); }
 
  private:
-  static constexpr std::size_t kShards = 64;
   struct Entry {
     std::int64_t ends_at_ms = 0;  // end of the window, or of the block when blocked
     int count = 0;
     bool blocked = false;
   };
-  struct Shard {
-    mutable std::mutex mutex;
-    std::unordered_map<std::string, Entry> entries;
-  };
-  static void sweep_shard(Shard& shard, std::int64_t now);
   static room::RateDecision refuse(std::int64_t remaining_ms);
 
   const room::RatePolicy policy_;
   const Clock& clock_;
-  const std::size_t max_per_shard_;
-  mutable std::array<Shard, kShards> shards_;
+  mutable memory::ExpiringTable<Entry, 64> table_;
   std::atomic<std::uint64_t> refused_full_{0};
 };
 

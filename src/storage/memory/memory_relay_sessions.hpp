@@ -10,6 +10,7 @@
 
 #include "common/clock.hpp"
 #include "room/relay_sessions.hpp"
+#include "storage/memory/expiring_table.hpp"
 
 namespace sudachi::storage {
 
@@ -42,20 +43,13 @@ class MemoryRelaySessions final : public room::RelaySessions {
   std::uint64_t not_stored() const { return not_stored_.load(std::memory_order_relaxed); }
 
  private:
-  static constexpr std::size_t kShards = 32;
   struct Entry {
     room::RelaySessionRecord record;
     std::int64_t ends_at_ms = 0;  // steady clock
   };
-  struct Shard {
-    mutable std::mutex mutex;
-    std::unordered_map<std::string, Entry> entries;
-  };
-  static void sweep_shard(Shard& shard, std::int64_t now);
 
   const Clock& clock_;
-  const std::size_t max_per_shard_;
-  mutable std::array<Shard, kShards> shards_;
+  mutable memory::ExpiringTable<Entry, 32> table_;
   std::atomic<std::uint64_t> not_stored_{0};
 };
 
