@@ -20,26 +20,39 @@ namespace sudachi::relay::uring_backend {
 // are reaped in batches when the ring's fd turns readable in the worker's Asio loop; every
 // reply and forwarded datagram of a batch becomes a sendmsg SQE, and one io_uring_submit sends
 // them all (with --sqpoll, not even that is a syscall). A forwarded datagram is sent straight
-// from the buffer it arrived in, which returns to the ring when its last send completes. Sends
-// in flight are bounded by a fixed slot pool; when it is empty, or the kernel answers EAGAIN,
+// from the buffer it arrived in, which returns to the ring when its last send is done with it.
+// Sends in flight are bounded by a fixed slot pool; when it is empty, or the kernel answers EAGAIN,
 // the datagram is dropped (UDP semantics), never queued. TCP and timers stay on Asio: TCP
 // already moves bytes with splice(2).
+//
+// Without --sqpoll, sends carry IOSQE_CQE_SKIP_SUCCESS: a successful send posts no completion
+// (one CQE per forwarded datagram instead of two), and its slot and receive buffer are released
+// as soon as io_uring_submit has handed the SQE to the kernel (see release_submitted() for why
+// that is safe). A failed send still posts a CQE, counted as send_failed.
+//
+// Without --sqpoll the ring is also set up IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN when the
+// kernel accepts it (6.1+): receive completions then run in this thread's own io_uring_enter
+// instead of interrupting it as task work. Such a ring's fd does not turn readable when
+// completions are pending (they are not posted until we ask), so Asio then waits on an eventfd
+// registered with the ring, which the kernel signals when work is queued. Older kernels fall
+// back to the plain ring, polled through its fd.
 class UringUdpLoop final : public asio_backend::UdpIo {
  public:
-  static constexpr unsigned kBuffers = 512;     // power of two
+  static constexpr unsigned kBuffers = 512;      // power of two
   static constexpr std::size_t kPayload = 2048;  // > wire::kMaxDatagram: MSG_TRUNC means oversized
   static constexpr unsigned kBatch = 64;
 
   // Throws std::system_error when io_uring is unavailable (start-up only).
-  UringUdpLoop(boost::asio::io_context& context, boost::asio::ip::udp::socket& socket, DatagramHandler& handler,
-               WorkerStats& stats, bool sqpoll);
+  UringUdpLoop(boost::asio::io_context& context, boost::asio::ip::udp::socket& socket,
+               DatagramHandler& handler, WorkerStats& stats, bool sqpoll);
   ~UringUdpLoop() override;
 
   void start() override;
   void send_now(const UdpSend& send) override;
 
  private:
-  static constexpr std::size_t kBufferSize = sizeof(io_uring_recvmsg_out) + sizeof(sockaddr_storage) + kPayload;
+  static constexpr std::size_t kBufferSize =
+      sizeof(io_uring_recvmsg_out) + sizeof(sockaddr_storage) + kPayload;
   static constexpr unsigned kSendSlots = 1024;
 
   // One send in flight: its msghdr must live until the completion.
@@ -55,12 +68,19 @@ class UringUdpLoop final : public asio_backend::UdpIo {
   io_uring_sqe* next_sqe();
   void wait();
   void on_ready();
-  void on_receive(const io_uring_cqe& cqe, std::int64_t now_ms, std::int64_t now_unix_ms, unsigned index);
+  void on_receive(const io_uring_cqe& cqe, std::int64_t now_ms, std::int64_t now_unix_ms,
+                  unsigned index);
   void on_sent(const io_uring_cqe& cqe);
   void submit_send(const UdpSend& send);
   void release_buffer(int id);
   void recycle_buffers();
+  void submit();
+  void enable_on_worker();
+  void finish_wake(bool more);
+  void release_submitted();
+  void commit_sent();
 
+  boost::asio::io_context& context_;
   boost::asio::ip::udp::socket& socket_;
   DatagramHandler& handler_;
   WorkerStats& stats_;
@@ -71,14 +91,27 @@ class UringUdpLoop final : public asio_backend::UdpIo {
   std::unique_ptr<std::uint8_t[]> buffers_;
   std::unique_ptr<std::uint16_t[]> buffer_refs_;  // sends still reading each receive buffer
   msghdr receive_template_{};
+  // What Asio waits on: the ring's fd, or with DEFER_TASKRUN the eventfd registered with it.
   boost::asio::posix::stream_descriptor ring_fd_;
+  bool defer_taskrun_ = false;
+  // Handlers posted to the io_context check this: the worker may destroy the loop first.
+  std::shared_ptr<char> alive_ = std::make_shared<char>();
 
   std::unique_ptr<SendSlot[]> slots_;
   std::unique_ptr<std::uint16_t[]> free_slots_;  // a stack of free slot indexes
   unsigned free_count_ = 0;
-  std::unique_ptr<std::uint16_t[]> recycle_;     // buffer ids to hand back after this batch
+  std::unique_ptr<std::uint16_t[]> recycle_;  // buffer ids to hand back after this batch
   unsigned recycle_count_ = 0;
   bool rearm_ = false;
+
+  // CQE-skipping sends (off with --sqpoll, where the kernel thread issues SQEs later).
+  bool skip_send_cqes_ = false;
+  std::unique_ptr<std::uint16_t[]> submitted_;  // slots whose SQE may not be issued yet
+  unsigned submitted_count_ = 0;
+  // Sends issued without a failure seen yet: counted as sent once the CQ has been drained past
+  // the submit that issued them (a failure's CQE is posted before io_uring_submit returns).
+  std::uint64_t unconfirmed_packets_ = 0;
+  std::uint64_t unconfirmed_bytes_ = 0;
 
   struct Batch {
     std::array<io_uring_cqe*, kBatch> cqes;
