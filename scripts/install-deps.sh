@@ -17,7 +17,7 @@ build_pkgs=(
 )
 test_pkgs=(
   prometheus coturn redis-server postgresql nginx
-  clang libclang-rt-14-dev sqlite3 procps iproute2
+  clang clang-format libclang-rt-14-dev sqlite3 procps iproute2
 )
 
 pkgs=("${build_pkgs[@]}")
