@@ -1,12 +1,10 @@
 #include "redis_server.hpp"
+#include "free_port.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,21 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  int port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  if (fd >= 0) ::close(fd);
-  return port;
-}
 
 std::string find_redis_server() {
   for (const char* candidate : {"/usr/bin/redis-server", "/usr/local/bin/redis-server"}) {
@@ -70,7 +53,7 @@ std::unique_ptr<RedisServer> RedisServer::start_new(std::string& error) {
   }
   server->dir_ = dir;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    server->port_ = free_port();
+    server->port_ = ::sudachi::test::free_loopback_port();
     if (server->start(error)) return server;
   }
   return nullptr;

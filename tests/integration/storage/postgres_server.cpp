@@ -1,14 +1,12 @@
 #include "postgres_server.hpp"
+#include "free_port.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <libpq-fe.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -114,23 +112,6 @@ int wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
   return -1;
 }
 
-// A port that was free a moment ago. Another process may take it before the server binds it;
-// start() then retries with a new one.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  int port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  if (fd >= 0) ::close(fd);
-  return port;
-}
-
 }  // namespace
 
 std::unique_ptr<PostgresServer> PostgresServer::create(std::string& error) {
@@ -203,7 +184,7 @@ bool PostgresServer::start(std::string& error) {
   if (running()) return true;
   const bool pick_port = port_ == 0;
   for (int attempt = 0; attempt < (pick_port ? 5 : 1); ++attempt) {
-    if (pick_port) port_ = free_port();
+    if (pick_port) port_ = ::sudachi::test::free_loopback_port();
     if (spawn_postmaster(error) && wait_ready(60s, error)) return true;
   }
   return false;
