@@ -184,6 +184,7 @@ RoomServer::Parts::Parts(const RoomServerConfig& c)
           .server_version = SUDACHI_VERSION,
           .shared_state = !c.redis_url.empty(),
           .relay_sessions = state.relay_sessions(),
+          .room_resume_secret = jwt_settings.secret,
       }),
       api(api::RoomHttpApi::Dependencies{
           .store = state.store(),

@@ -162,11 +162,13 @@ void RoomServiceImpl::send_relay(const Request& req, const P2pReport& report,
       deps_.metrics.relay_allocations.with({"error"}).inc();
       return req.respond.fail(token.error());
     }
+    // peerClientId: which peer this session reaches, for clients with several peers (the
+    // target of a report learns of the session only from this event).
     bodies[slot] =
         json::object{{"server", session.relay.host},           {"port", session.relay.udp_port},
                      {"tcpPort", session.relay.tcp_port},      {"protocol", "udp"},
                      {"sessionId", to_hex(claims.session_id)}, {"token", std::move(*token)},
-                     {"expiresAt", claims.expires_at_ms}};
+                     {"expiresAt", claims.expires_at_ms},      {"peerClientId", peers[1 - slot]}};
   }
   deps_.metrics.relay_allocations.with({"ok"}).inc();
   deps_.store.record_p2p(room_id, P2pOutcome::relay, [](Result<Unit>) {});

@@ -15,11 +15,38 @@ namespace json = boost::json;
 void RoomServiceImpl::room_create(const Request& req, const json::value& payload) {
   auto parsed = parse_room_create(payload);
   if (!parsed) return req.respond.fail(parsed.error());
-  if (!parsed->password) return create_with_hash(req, std::move(*parsed), "");
+  if (!parsed->resume_room_id) return create_checked(req, std::move(*parsed));
+
+  // Re-creating a room the server lost: only its creator (the key proves it), and only while
+  // no room has that id (one that still exists is joined instead). create_room refuses a
+  // colliding id atomically should one appear in between.
+  if (!resume_keys_.verify(*parsed->resume_room_id, req.who.client_id, parsed->resume_key)) {
+    return req.respond.fail(
+        Error::make(ErrorCode::not_host, "resumeKey does not match this room and client"));
+  }
+  std::string room_id = *parsed->resume_room_id;  // copied: the callback below takes *parsed
+  deps_.store.get_room(std::move(room_id), [this, req, create = std::move(*parsed)](
+                                               Result<RoomView> existing) mutable {
+    if (existing) {
+      for (const auto& m : existing->members) {
+        if (m.client_id == req.who.client_id)
+          return req.respond.fail(Error::make(ErrorCode::already_in_room));
+      }
+      return req.respond.fail(
+          Error::make(ErrorCode::invalid_request, "The room still exists: join it instead"));
+    }
+    if (existing.error().code != ErrorCode::room_not_found)
+      return req.respond.fail(existing.error());
+    create_checked(req, std::move(create));
+  });
+}
+
+void RoomServiceImpl::create_checked(const Request& req, CreateRoomRequest create) {
+  if (!create.password) return create_with_hash(req, std::move(create), "");
 
   // Hashing is deliberately slow: refuse a client already in a room before paying for it.
   // create_room checks again atomically.
-  deps_.store.room_of(req.who.client_id, [this, req, create = std::move(*parsed)](
+  deps_.store.room_of(req.who.client_id, [this, req, create = std::move(create)](
                                              Result<std::optional<std::string>> current) {
     if (!current) return req.respond.fail(current.error());
     if (*current) return req.respond.fail(Error::make(ErrorCode::already_in_room));
@@ -33,7 +60,7 @@ void RoomServiceImpl::create_with_hash(const Request& req, CreateRoomRequest cre
                                        std::string password_hash) {
   const std::int64_t now = deps_.clock.unix_ms();
   RoomRecord draft;
-  draft.id = random_uuid_v4();
+  draft.id = create.resume_room_id ? *create.resume_room_id : random_uuid_v4();
   draft.game_id = std::move(create.game_id);
   draft.game_name = std::move(create.game_name);
   draft.name = std::move(create.name);
@@ -54,8 +81,10 @@ void RoomServiceImpl::create_with_hash(const Request& req, CreateRoomRequest cre
     const RoomRecord& room = view->room;
     deps_.metrics.rooms_created.inc();
     deps_.metrics.rooms_active.with({room.game_id}).inc();
-    req.respond.reply("room:created",
-                      json::object{{"success", true}, {"room", room_to_json(room)}});
+    json::object body{{"success", true}, {"room", room_to_json(room)}};
+    // Only the creator ever sees it: what lets it bring the room back (auth/room_resume.hpp).
+    if (resume_keys_.enabled()) body["resumeKey"] = resume_keys_.key(room.id, room.host_client_id);
+    req.respond.reply("room:created", body);
     lobby_update("add", room);
   });
 }

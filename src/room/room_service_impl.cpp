@@ -10,7 +10,8 @@
 namespace sudachi::room {
 namespace json = boost::json;
 
-RoomServiceImpl::RoomServiceImpl(Dependencies deps) : deps_(std::move(deps)) {
+RoomServiceImpl::RoomServiceImpl(Dependencies deps)
+    : deps_(std::move(deps)), resume_keys_(deps_.room_resume_secret) {
   if (!deps_.offload) {
     // No pool configured: hash inline. Correct, only slower for the thread that runs it.
     deps_.offload = [](std::function<void()> work) { work(); };
@@ -68,7 +69,16 @@ void RoomServiceImpl::on_connected(const ClientIdentity& who,
     json::object body{
         {"clientId", client_id}, {"serverTime", now}, {"serverVersion", deps_.server_version}};
     if (room_id && *room_id) body["roomId"] = **room_id;
-    conn->send(event_frame("connected", body));
+    // The STUN service clients learn their public address from: a relay of this server's
+    // region (every relay port answers STUN Binding). Without one the field is left out and
+    // clients fall back to their own default.
+    deps_.relays.pick(deps_.region, [conn,
+                                     body = std::move(body)](Result<RelayEndpoint> relay) mutable {
+      if (relay) {
+        body["stun"] = json::array{json::object{{"host", relay->host}, {"port", relay->udp_port}}};
+      }
+      conn->send(event_frame("connected", body));
+    });
   });
 }
 

@@ -13,6 +13,7 @@
 #include <boost/json/value.hpp>
 
 #include "auth/relay_token.hpp"
+#include "auth/room_resume.hpp"
 #include "common/clock.hpp"
 #include "room/delivery.hpp"
 #include "room/history_sink.hpp"
@@ -61,6 +62,9 @@ class RoomServiceImpl final : public RoomService {
     // sent at about the same time) end in one session. Declared last (a reference has no
     // default): positional initialisers name it right after shared_state.
     RelaySessions& relay_sessions;
+    // Signs room resume keys (the JWT secret, so that servers sharing it accept each other's
+    // keys); empty disables resuming.
+    std::string room_resume_secret = {};
   };
 
   explicit RoomServiceImpl(Dependencies deps);
@@ -97,6 +101,7 @@ class RoomServiceImpl final : public RoomService {
 
   // room_handlers.cpp
   void room_create(const Request& req, const boost::json::value& payload);
+  void create_checked(const Request& req, CreateRoomRequest create);
   void create_with_hash(const Request& req, CreateRoomRequest create, std::string password_hash);
   void room_list(const Request& req, const boost::json::value& payload);
   void lobby_subscribe(const Request& req, const boost::json::value& payload);
@@ -139,6 +144,7 @@ class RoomServiceImpl final : public RoomService {
                   const boost::json::value& payload);
 
   Dependencies deps_;
+  auth::RoomResumeKeys resume_keys_;
   std::vector<metrics::Counter*> event_counters_;  // by route index; the last one: unknown events
   // Set when the server starts draining (see begin_drain).
   std::atomic<bool> draining_{false};

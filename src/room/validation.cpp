@@ -16,6 +16,7 @@ constexpr Rule kGameNameRule{0, kMaxGameNameChars, false};
 constexpr Rule kPasswordRule{1, kMaxPasswordChars, false};
 constexpr Rule kRegionRule{1, kMaxRegionChars, false};
 constexpr Rule kChatRule{1, kMaxChatChars, true};
+constexpr Rule kResumeKeyRule{1, kMaxResumeKeyChars, false};
 constexpr std::int64_t kMaxLatencyMs = 60'000;
 constexpr std::int64_t kMaxBandwidthKbps = 10'000'000;
 constexpr std::int64_t kMaxOffset = 1'000'000;
@@ -66,7 +67,13 @@ Result<CreateRoomRequest> parse_room_create(const json::value& payload) {
   auto pass = password(r);
   auto vis = visibility(r, Need::required);
   auto region = r.text("region", Need::optional, kRegionRule);
+  auto resume_room = r.id("roomId", Need::optional);
+  auto resume_key = r.text("resumeKey", Need::optional, kResumeKeyRule);
+  if (r.ok() && resume_room.has_value() != resume_key.has_value())
+    r.fail("roomId and resumeKey go together");
   if (!r.ok()) return r.error();
+  out.resume_room_id = std::move(resume_room);
+  out.resume_key = resume_key.value_or("");
   out.game_id = std::move(*game_id);
   out.game_name = game_name.value_or("");
   out.name = std::move(*name);

@@ -23,6 +23,7 @@ inline constexpr std::size_t kMaxSignalBytes = 8 * 1024;
 inline constexpr int kMinPlayers = 2;
 inline constexpr int kMaxPlayers = 16;
 inline constexpr int kMaxListLimit = 100;
+inline constexpr std::size_t kMaxResumeKeyChars = 128;
 
 struct CreateRoomRequest {
   std::string game_id;
@@ -32,6 +33,10 @@ struct CreateRoomRequest {
   std::optional<std::string> password;  // never empty: "" means no password
   Visibility visibility = Visibility::public_room;
   std::optional<std::string> region;
+  // Re-creating a room the server lost under its old id (roomId + resumeKey, both or neither;
+  // auth/room_resume.hpp).
+  std::optional<std::string> resume_room_id;
+  std::string resume_key;
 };
 
 struct LobbyRequest {

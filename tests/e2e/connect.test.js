@@ -72,14 +72,16 @@ describe('connect (default settings)', () => {
     }
   });
 
-  ctx.test('the connected event carries exactly {clientId, serverTime, serverVersion}', async (server) => {
+  ctx.test('the connected event carries exactly {clientId, serverTime, serverVersion, stun}', async (server) => {
     const g = await guest(server.url, 'payload');
     const before = Date.now();
     const socket = await connect(server.url, g.token, {}, server);
     const afterTime = Date.now();
     try {
       const p = socket.connectedPayload;
-      assert.deepEqual(Object.keys(p).sort(), ['clientId', 'serverTime', 'serverVersion']);
+      assert.deepEqual(Object.keys(p).sort(), ['clientId', 'serverTime', 'serverVersion', 'stun']);
+      // The STUN service clients learn their public address from: the harness's relay.
+      assert.deepEqual(p.stun, [{ host: '127.0.0.1', port: 3478 }]);
       assert.equal(p.clientId, g.clientId);
       assert.equal(typeof p.serverTime, 'number');
       assert.ok(Number.isInteger(p.serverTime));

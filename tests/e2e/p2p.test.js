@@ -87,8 +87,10 @@ describe('p2p signaling and relay fallback', () => {
       assert.equal(ack.success, true, JSON.stringify(ack));
       const ra = await waitEvent(a, 'use:relay');
       const rb = await waitEvent(b, 'use:relay');
+      assert.equal(ra.peerClientId, b.guest.clientId);
+      assert.equal(rb.peerClientId, a.guest.clientId);
       for (const r of [ra, rb]) {
-        assert.deepEqual(Object.keys(r).sort(), ['expiresAt', 'port', 'protocol', 'server', 'sessionId', 'tcpPort', 'token']);
+        assert.deepEqual(Object.keys(r).sort(), ['expiresAt', 'peerClientId', 'port', 'protocol', 'server', 'sessionId', 'tcpPort', 'token']);
         assert.equal(r.server, '127.0.0.1');
         assert.equal(r.port, 3478);
         assert.equal(r.tcpPort, 3478);

@@ -14,10 +14,11 @@ async function createRoom(socket, overrides = {}) {
   const payload = roomPayload(overrides);
   const ack = await emitAck(socket, 'room:create', payload);
   assert.equal(ack.success, true, `room:create ${JSON.stringify(payload)} -> ${JSON.stringify(ack)}`);
-  assert.deepEqual(Object.keys(ack).sort(), ['room', 'success']);
+  assert.deepEqual(Object.keys(ack).sort(), ['resumeKey', 'room', 'success']);
   assertRoomShape(ack.room, 'room:create ack room');
+  assert.match(ack.resumeKey, /^[A-Za-z0-9_-]{43}$/);
   const ev = await waitEvent(socket, 'room:created', { filter: (e) => e.room?.id === ack.room.id });
-  assert.deepEqual(ev, { success: true, room: ack.room });
+  assert.deepEqual(ev, { success: true, room: ack.room, resumeKey: ack.resumeKey });
   return ack.room;
 }
 

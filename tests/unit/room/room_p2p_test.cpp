@@ -71,6 +71,9 @@ TEST_F(P2pTest, FailureGivesEachPeerItsOwnRelayToken) {
   }
   EXPECT_EQ(mine.at("sessionId"), theirs.at("sessionId"));
   EXPECT_NE(mine.at("token"), theirs.at("token"));
+  // Each names the peer the session reaches: the target learns of it only from this event.
+  EXPECT_EQ(mine.at("peerClientId").as_string(), host_.id());
+  EXPECT_EQ(theirs.at("peerClientId").as_string(), guest_.id());
 
   // Slot 0 is the smaller client id of the pair, slot 1 the other; each token names its own
   // holder.

@@ -4,11 +4,15 @@
 namespace sudachi::room::test {
 namespace {
 
+// The fixture's relay, as the STUN server `connected` announces (its main UDP port).
+const json::array kStun{json::object{{"host", "relay.example.org"}, {"port", 3478}}};
+
 TEST_F(ServiceTest, ConnectedCarriesIdentityTimeAndVersion) {
   TestClient a = connect("Mario");
   EXPECT_EQ(a.conn->only("connected"), (json::object{{"clientId", a.id()},
                                                      {"serverTime", clock_.unix_ms()},
-                                                     {"serverVersion", "9.9.9"}}));
+                                                     {"serverVersion", "9.9.9"},
+                                                     {"stun", kStun}}));
   ASSERT_EQ(history_.clients.size(), 1u);
   EXPECT_EQ(history_.clients[0].client_id, a.id());
   EXPECT_EQ(history_.clients[0].username, "Mario");
@@ -371,7 +375,8 @@ TEST_F(ServiceTest, ReconnectingWhileSeatedKeepsTheSeatAndNamesTheRoom) {
   EXPECT_EQ(again.conn->only("connected"), (json::object{{"clientId", guest.id()},
                                                          {"serverTime", clock_.unix_ms()},
                                                          {"serverVersion", "9.9.9"},
-                                                         {"roomId", room_id}}));
+                                                         {"roomId", room_id},
+                                                         {"stun", kStun}}));
   EXPECT_TRUE(host.conn->events("room:member:left").empty());
   // Still a member: room traffic reaches the new connection.
   call(host, "room:chat", json::object{{"roomId", room_id}, {"message", "welcome back"}});
@@ -381,6 +386,17 @@ TEST_F(ServiceTest, ReconnectingWhileSeatedKeepsTheSeatAndNamesTheRoom) {
 TEST_F(ServiceTest, ConnectedHasNoRoomIdWhenNotSeated) {
   TestClient a = connect("Mario");
   EXPECT_FALSE(a.conn->only("connected").as_object().contains("roomId"));
+}
+
+TEST_F(ServiceTest, ConnectedLeavesStunOutWithoutARelay) {
+  storage::StaticRelayDirectory none{{}};
+  RoomServiceImpl no_relays{RoomServiceImpl::Dependencies{
+      store_, delivery_, history_, event_limiter_, relay_limiter_, none, keys_, metrics_, clock_,
+      [](std::function<void()> work) { work(); }, "eu", 30'000, "9.9.9", false, relay_sessions_}};
+  TestClient a{ClientIdentity{random_uuid_v4(), "Mario", "linux", "1.0.0", "127.0.0.1"},
+               std::make_shared<RecordingConnection>()};
+  no_relays.on_connected(a.who, a.conn);
+  EXPECT_FALSE(a.conn->only("connected").as_object().contains("stun"));
 }
 
 TEST_F(ServiceTest, EvictDisconnectedRemovesAGoneMemberWithReasonDisconnected) {

@@ -149,6 +149,7 @@ struct TestClient {
 
 inline constexpr const char* kGameId = "0100000000010000";
 inline constexpr const char* kRelayId = "relay-eu-1";
+inline constexpr const char* kResumeSecret = "the-jwt-secret-of-the-fixture";
 
 class ServiceTest : public ::testing::Test {
  protected:
@@ -173,7 +174,8 @@ class ServiceTest : public ::testing::Test {
   storage::MemoryRelaySessions relay_sessions_{clock_};
   RoomServiceImpl service_{RoomServiceImpl::Dependencies{
       store_, delivery_, history_, event_limiter_, relay_limiter_, relays_, keys_, metrics_, clock_,
-      [](std::function<void()> work) { work(); }, "eu", 30'000, "9.9.9", false, relay_sessions_}};
+      [](std::function<void()> work) { work(); }, "eu", 30'000, "9.9.9", false, relay_sessions_,
+      kResumeSecret}};
   std::uint64_t next_ack_ = 1;
 
   TestClient connect(std::string username, std::string client_id = random_uuid_v4()) {
