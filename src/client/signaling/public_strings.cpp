@@ -81,6 +81,8 @@ std::string_view to_string(EventType type) noexcept {
       return "peer_path_changed";
     case EventType::peer_disconnected:
       return "peer_disconnected";
+    case EventType::peer_failed:
+      return "peer_failed";
     case EventType::call_done:
       return "call_done";
     case EventType::error:

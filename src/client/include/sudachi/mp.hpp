@@ -127,6 +127,7 @@ enum class EventType {
   peer_connected,     // peer_id, path, connect_ms
   peer_path_changed,  // peer_id, path
   peer_disconnected,  // peer_id
+  peer_failed,        // peer_id, error: neither a direct path nor the relay could be used
   call_done,          // request_id, call, error; room, members, rooms, total as the call gives
   error,              // a server error that answers no call of this client
 };
@@ -184,6 +185,8 @@ class Handler {
   }
 };
 
+enum class LogLevel { debug, info, warn, error };
+
 struct ClientConfig {
   // Room servers to use, in order of preference: http://, https://, ws:// or wss:// URLs
   // (host[:port][/base path]). When one is unreachable the client moves to the next.
@@ -215,7 +218,10 @@ struct ClientConfig {
   // Peer-to-peer.
   std::uint16_t udp_port = 0;                       // 0: any
   std::chrono::milliseconds direct_timeout{1'500};  // no direct path by then: the relay
-  bool disable_direct = false;  // never try direct paths (tests, or networks known to block)
+  // Do not look for direct paths: go to the relay at once (tests, networks known to block
+  // UDP between peers). When both sides set it the pair always meets on the relay; a side
+  // that sets it alone may still follow a direct path its peer nominates.
+  bool disable_direct = false;
 
   std::uint64_t seed = 0;  // randomness (backoff jitter); 0 seeds from the system
 
@@ -224,6 +230,9 @@ struct ClientConfig {
   // ones are dropped and counted).
   std::shared_ptr<Handler> callbacks;
   std::size_t max_queued_datagrams = 8'192;
+
+  // Diagnostics (connectivity decisions, retries), on the client's thread. Optional.
+  std::function<void(LogLevel, std::string_view)> log;
 };
 
 struct CreateRoomOptions {
@@ -252,16 +261,21 @@ struct RoomUpdateOptions {
   std::optional<bool> is_public;
 };
 
-// What `sudachi-mp probe` reports: what the relay's STUN service saw of this client.
+// What `sudachi-mp probe` reports: what the relays' STUN service saw of this client's UDP
+// socket. STUN Binding alone cannot measure filtering, so only the mapping is classified.
 struct ProbeResult {
-  Error error;
-  std::string local_address;   // the UDP socket's own address
-  std::string public_address;  // host:port as the first STUN server saw it
-  // "none" (public = local), "endpoint-independent" (every STUN server saw the same mapping),
-  // "endpoint-dependent" (they saw different ones: symmetric NAT), "unknown" (one server, or
-  // no answer).
-  std::string mapping;
-  std::vector<std::string> observations;  // "stun-server -> public address", one per server
+  Error error;                 // TIMEOUT (no connection in time), UNREACHABLE...
+  bool udp_blocked = false;    // no STUN server answered at all
+  std::string local_address;   // "ip:port" of the probing socket
+  std::string public_address;  // "ip:port" as the first answering server saw it
+  // "none" (public = local: no NAT), "endpoint-independent", "address-dependent",
+  // "address-and-port-dependent" (symmetric NAT), or "unknown" (fewer than two answers).
+  std::string mapping = "unknown";
+  struct Observation {
+    std::string server;  // "ip:port" asked
+    std::string mapped;  // what it saw; empty when it did not answer
+  };
+  std::vector<Observation> observations;
 };
 
 using RequestId = std::uint64_t;
