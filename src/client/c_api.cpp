@@ -147,6 +147,8 @@ void sudachi_mp_config_init(sudachi_mp_config* config) {
   config->reconnect_max_ms = static_cast<std::uint32_t>(d.reconnect_max.count());
   config->room_restore_window_ms = static_cast<std::uint32_t>(d.room_restore_window.count());
   config->direct_timeout_ms = static_cast<std::uint32_t>(d.direct_timeout.count());
+  config->metrics_report_interval_ms =
+      static_cast<std::uint32_t>(d.metrics_report_interval.count());
   config->give_up_after_passes = d.give_up_after_passes;
   config->udp_port = d.udp_port;
   config->max_queued_datagrams = d.max_queued_datagrams;
@@ -170,6 +172,7 @@ sudachi_mp_client* sudachi_mp_create(const sudachi_mp_config* config) {
     if (config->room_restore_window_ms != 0)
       c.room_restore_window = ms(config->room_restore_window_ms);
     if (config->direct_timeout_ms != 0) c.direct_timeout = ms(config->direct_timeout_ms);
+    c.metrics_report_interval = ms(config->metrics_report_interval_ms);
     c.give_up_after_passes = config->give_up_after_passes;
     c.udp_port = config->udp_port;
     c.disable_direct = config->disable_direct != 0;

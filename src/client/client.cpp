@@ -131,6 +131,7 @@ Error Client::Impl::start() {
   sc.reconnect_max = config.reconnect_max;
   sc.give_up_after_passes = config.give_up_after_passes;
   sc.restore_window = config.room_restore_window;
+  sc.metrics_interval = config.metrics_report_interval;
   sc.seed = config.seed != 0 ? config.seed : std::random_device{}() | 1ULL;
 
   client::p2p::PeerNetworkConfig pc;

@@ -38,7 +38,6 @@ class PeerBridge final : public PeerHooks, public p2p::SignalSink {
 
   bool send(const std::string& peer, std::span<const std::byte> data);
   void broadcast(std::span<const std::byte> data);
-  std::optional<mp::PeerStats> stats(const std::string& peer) const;
 
   // PeerHooks (from the room session)
   void set_local_id(const std::string& client_id) override;
@@ -47,6 +46,7 @@ class PeerBridge final : public PeerHooks, public p2p::SignalSink {
   void remove_peer(const std::string& peer_id) override;
   void on_signal(const std::string& peer_id, std::string_view payload_json) override;
   void on_use_relay(const std::string& peer_id, const RelayOfferFields& offer) override;
+  std::optional<mp::PeerStats> stats(const std::string& peer) const override;
 
   // p2p::SignalSink (from the peer network)
   void send_signal(const std::string& peer_id, std::string payload_json) override;

@@ -100,6 +100,8 @@ void RoomSession::send_call(PendingCall call) {
     if (!room_) return call_done(call.id, call.call, no_room());
     call.payload.as_object()["roomId"] = room_->id;
   }
+  // The last word on each peer's path, while still a member (the server refuses it after).
+  if (call.call == mp::Call::leave_room || call.call == mp::Call::close_room) report_metrics();
   const auto left =
       std::chrono::milliseconds(std::max<std::int64_t>(1, call.deadline_ms - now_ms()));
   std::weak_ptr<RoomSession> weak = weak_from_this();

@@ -1,6 +1,7 @@
 // RoomSession, part 3: the server's events, the room as this client knows it, getting back
 // into it after a reconnect, and the peer network's signalling.
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -138,7 +139,10 @@ void RoomSession::enter_room(mp::RoomInfo room, std::vector<mp::Member> members,
   members_.insert(members_.end(), kept.begin(), kept.end());
   seated_ = true;
   for (const auto& m : members_) {
-    if (m.client_id != client_id_ && !before.contains(m.client_id)) peers_.add_peer(m.client_id);
+    if (m.client_id != client_id_ && !before.contains(m.client_id)) {
+      peers_.add_peer(m.client_id);
+      traffic_[m.client_id] = {0, now_ms()};
+    }
   }
   mp::Event event;
   event.type = mp::EventType::room_joined;
@@ -158,6 +162,7 @@ void RoomSession::leave_room_state(const std::string& reason, mp::Error error) {
   }
   room_.reset();
   members_.clear();
+  traffic_.clear();
   absent_until_ms_.clear();
   signals_.clear();
   created_with_.reset();
@@ -187,6 +192,7 @@ void RoomSession::add_member(const mp::Member& member) {
   members_.push_back(member);
   if (room_) room_->players = static_cast<int>(members_.size());
   peers_.add_peer(member.client_id);
+  traffic_[member.client_id] = {0, now_ms()};
   mp::Event event;
   event.type = mp::EventType::member_joined;
   event.room_id = room_ ? room_->id : "";
@@ -200,6 +206,7 @@ void RoomSession::remove_member(const std::string& client_id, const std::string&
                                [&](const mp::Member& m) { return m.client_id == client_id; });
   if (it == members_.end() || client_id == client_id_) return;
   members_.erase(it);
+  traffic_.erase(client_id);
   if (room_) room_->players = static_cast<int>(members_.size());
   peers_.remove_peer(client_id);
   mp::Event event;
@@ -378,6 +385,31 @@ void RoomSession::report_success(const std::string& peer_id, mp::PathKind path,
                 json::object{{"targetClientId", peer_id},
                              {"connectionType", path == mp::PathKind::relay ? "relay" : "direct"},
                              {"latencyMs", std::min<std::uint32_t>(latency_ms, 60'000)}}});
+}
+
+void RoomSession::report_metrics() {
+  if (!room_ || !seated_ || restoring_ || !conn_ || !conn_->connected()) return;
+  const std::int64_t now = now_ms();
+  for (const auto& m : members_) {
+    if (m.client_id == client_id_) continue;
+    const auto stats = peers_.stats(m.client_id);
+    if (!stats || stats->path == mp::PathKind::none) continue;
+    TrafficSample& last = traffic_[m.client_id];
+    if (last.at_ms == 0) last.at_ms = now - 1;  // first report: since it joined our view
+    const std::uint64_t bytes = stats->bytes_sent + stats->bytes_received;
+    const std::uint64_t delta = bytes >= last.bytes ? bytes - last.bytes : 0;
+    const double seconds = static_cast<double>(std::max<std::int64_t>(1, now - last.at_ms)) / 1000;
+    last = {bytes, now};
+    json::object payload{
+        {"roomId", room_->id},
+        {"connectionType", stats->path == mp::PathKind::relay ? "relay" : "direct"},
+        {"latencyMs", std::clamp<std::int64_t>(std::llround(stats->rtt_ms), 0, 60'000)},
+        {"packetLossRate", std::clamp(stats->loss, 0.0, 1.0)},
+        {"bandwidthKbps",
+         std::clamp<std::int64_t>(std::llround(static_cast<double>(delta) * 8 / 1000 / seconds), 0,
+                                  10'000'000)}};
+    conn_->emit("metrics:report", payload, config_.call_timeout, [](SignalingConnection::Reply) {});
+  }
 }
 
 void RoomSession::queue_signal(OutgoingSignal signal) {

@@ -72,6 +72,7 @@ void RoomSession::stop(milliseconds grace, std::function<void()> done) {
   if (!conn_) return finish();
   stop_done_ = std::move(finish);
   if (conn_->connected() && room_ && seated_) {
+    report_metrics();
     // Leaving says goodbye to the others at once, instead of after the server's ping timeout.
     std::weak_ptr<RoomSession> weak = weak_from_this();
     const bool sent = conn_->emit("room:leave", boost::json::object{{"roomId", room_->id}}, grace,
@@ -265,6 +266,13 @@ void RoomSession::tick() {
     flush_waiting();
   }
   expire_absent();
+  if (config_.metrics_interval.count() > 0 && room_ && seated_) {
+    if (next_metrics_ms_ == 0) next_metrics_ms_ = now + config_.metrics_interval.count();
+    if (now >= next_metrics_ms_) {
+      report_metrics();
+      next_metrics_ms_ = now + config_.metrics_interval.count();
+    }
+  }
   arm_tick();
 }
 

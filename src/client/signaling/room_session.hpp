@@ -52,6 +52,8 @@ class PeerHooks {
   virtual void remove_peer(const std::string& peer_id) = 0;
   virtual void on_signal(const std::string& peer_id, std::string_view payload_json) = 0;
   virtual void on_use_relay(const std::string& peer_id, const RelayOfferFields& offer) = 0;
+  // The path's figures, for metrics:report; nullopt for a peer without one.
+  virtual std::optional<mp::PeerStats> stats(const std::string& peer_id) const = 0;
 };
 
 struct SessionConfig {
@@ -68,6 +70,8 @@ struct SessionConfig {
   std::chrono::milliseconds restore_window{30'000};
   std::uint64_t seed = 1;
   std::size_t max_queued_signals = 256;
+  // metrics:report for every peer with a path, this often and before leaving; 0: never.
+  std::chrono::milliseconds metrics_interval{300'000};
 };
 
 class RoomSession : public std::enable_shared_from_this<RoomSession> {
@@ -156,6 +160,7 @@ class RoomSession : public std::enable_shared_from_this<RoomSession> {
   void restore_retry(std::chrono::milliseconds delay);
   void restore_done();
   void expire_absent();
+  void report_metrics();
   void queue_signal(OutgoingSignal signal);
   void flush_signals();
   void emit_event(mp::Event event);
@@ -203,6 +208,13 @@ class RoomSession : public std::enable_shared_from_this<RoomSession> {
   // Peers not (yet) back in the room after a restore: dropped when their time is up.
   std::map<std::string, std::int64_t> absent_until_ms_;
   std::deque<OutgoingSignal> signals_;
+  // Per peer: traffic counted at the last metrics report (bandwidth is the rate since).
+  struct TrafficSample {
+    std::uint64_t bytes = 0;
+    std::int64_t at_ms = 0;
+  };
+  std::map<std::string, TrafficSample> traffic_;
+  std::int64_t next_metrics_ms_ = 0;
 
   // Lobby subscription, restored after a reconnect.
   std::optional<std::string> lobby_game_;

@@ -113,6 +113,40 @@ TEST_F(DatagramTest, OneSideRelayOnlyStillConnects) {
   EXPECT_EQ(at_guest, 50);
 }
 
+TEST_F(DatagramTest, PathMetricsReachTheServersHistory) {
+  // Reports every 300 ms, and one more on leaving: the server's connection_metrics rows.
+  auto often = [](mp::ClientConfig& c) { c.metrics_report_interval = milliseconds(300); };
+  TestPeer host({room_.url()}, "host");
+  TestPeer guest({room_.url()}, "guest", often);
+  const auto [host_path, guest_path] = connect_pair(host, guest);
+  ASSERT_EQ(guest_path, mp::PathKind::direct);
+  exchange(host, guest, 20);
+  auto rows_of = [&](const std::string& id) {
+    return room_.query(
+        "SELECT connection_type, latency_ms >= 0, packet_loss_rate <= 1 FROM "
+        "connection_metrics WHERE client_id = \"" +
+        id + "\"");
+  };
+  std::string rows;
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (rows.empty() && std::chrono::steady_clock::now() < deadline) {
+    guest.pump(milliseconds(50));
+    host.pump(milliseconds(50));
+    rows = rows_of(guest.id());
+  }
+  EXPECT_EQ(rows.substr(0, 11), "direct|1|1\n") << rows;
+  // The host reports on its own schedule (5 minutes), and on leaving.
+  EXPECT_EQ(rows_of(host.id()), "");
+  ASSERT_FALSE(host.call([](mp::Client& c) { return c.leave_room(); }).error);
+  std::string host_rows;
+  const auto leave_deadline = std::chrono::steady_clock::now() + kWait;
+  while (host_rows.empty() && std::chrono::steady_clock::now() < leave_deadline) {
+    host.pump(milliseconds(50));
+    host_rows = rows_of(host.id());
+  }
+  EXPECT_EQ(host_rows, "direct|1|1\n");
+}
+
 TEST_F(DatagramTest, BroadcastReachesEveryPeer) {
   TestPeer host({room_.url()}, "host");
   TestPeer a({room_.url()}, "a");

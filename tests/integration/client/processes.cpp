@@ -168,6 +168,19 @@ std::string RoomProcess::log() const {
   return read_file(dir_ + "/log");
 }
 
+std::string RoomProcess::query(const std::string& sql) const {
+  // The test writes the SQL itself: no quoting beyond the shell's single quotes is needed.
+  const std::string command = "sqlite3 -readonly '" + dir_ + "/sudachi.db' '" + sql + "' 2>&1";
+  std::string out;
+  if (std::FILE* p = ::popen(command.c_str(), "r")) {
+    char buffer[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, p)) > 0) out.append(buffer, n);
+    ::pclose(p);
+  }
+  return out;
+}
+
 bool RoomProcess::launch(std::uint16_t port) {
   const std::string port_file = dir_ + "/port" + std::to_string(++generation_);
   std::vector<std::string> argv = {

@@ -72,6 +72,8 @@ class RoomProcess {
   // Starts again on the same port with the same secrets (an embedded server restarted).
   bool restart();
   std::string log() const;
+  // Runs `sql` on the server's SQLite history (sqlite3 CLI, read-only); its output.
+  std::string query(const std::string& sql) const;
 
  private:
   bool launch(std::uint16_t port);

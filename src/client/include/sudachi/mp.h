@@ -159,10 +159,11 @@ typedef struct sudachi_mp_config {
   uint32_t reconnect_max_ms;
   uint32_t room_restore_window_ms;
   uint32_t direct_timeout_ms;
-  int give_up_after_passes; /* 0: retry for ever */
-  uint16_t udp_port;        /* 0: any */
-  int disable_direct;       /* non-zero: relay only */
-  uint64_t seed;            /* 0: from the system */
+  uint32_t metrics_report_interval_ms; /* 0: never (sudachi_mp_config_init sets the default) */
+  int give_up_after_passes;            /* 0: retry for ever */
+  uint16_t udp_port;                   /* 0: any */
+  int disable_direct;                  /* non-zero: relay only */
+  uint64_t seed;                       /* 0: from the system */
   size_t max_queued_datagrams;
   /* Set on_event (and on_datagram) to receive everything on the library's thread instead of
    * through sudachi_mp_poll(). */

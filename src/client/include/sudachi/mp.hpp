@@ -223,6 +223,10 @@ struct ClientConfig {
   // that sets it alone may still follow a direct path its peer nominates.
   bool disable_direct = false;
 
+  // metrics:report (path, RTT, loss, bandwidth) for each peer, this often and before leaving
+  // the room: the server's connection_metrics history. 0: never.
+  std::chrono::milliseconds metrics_report_interval{300'000};
+
   std::uint64_t seed = 0;  // randomness (backoff jitter); 0 seeds from the system
 
   // Set: events and datagrams go to this handler on the client's thread, and poll() returns
