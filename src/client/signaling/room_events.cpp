@@ -255,20 +255,32 @@ void RoomSession::restore_room(const std::optional<std::string>& seated_room) {
   restore_step();
 }
 
+void RoomSession::restore_call(std::string_view event, const json::value& payload,
+                               std::function<void(RoomSession&, const AckBody&)> on_answer) {
+  std::weak_ptr<RoomSession> weak = weak_from_this();
+  conn_->emit(
+      event, payload, config_.call_timeout,
+      [weak, on_answer = std::move(on_answer)](SignalingConnection::Reply reply) {
+        auto self = weak.lock();
+        if (!self || !self->room_ || !self->restoring_) return;
+        if (reply.error) {
+          // Lost the connection: the next one restores. A timeout: try again.
+          if (reply.error.code == mp::ErrorCode::timeout) self->restore_retry(milliseconds(0));
+          return;
+        }
+        const AckBody ack = read_ack(reply.payload);  // points into `reply`
+        if (ack.error.code == mp::ErrorCode::rate_limited) {
+          return self->restore_retry(milliseconds(std::max(1, ack.error.retry_after_s) * 1000));
+        }
+        on_answer(*self, ack);
+      });
+}
+
 void RoomSession::restore_step() {
   if (!room_ || !restoring_ || !conn_ || !conn_->connected()) return;
   json::object payload{{"roomId", room_->id}};
   if (!room_password_.empty()) payload["password"] = room_password_;
-  std::weak_ptr<RoomSession> weak = weak_from_this();
-  conn_->emit("room:join", payload, config_.call_timeout, [weak](SignalingConnection::Reply reply) {
-    auto self = weak.lock();
-    if (!self || !self->room_ || !self->restoring_) return;
-    if (reply.error) {
-      // Lost the connection: the next one restores. A timeout: try again.
-      if (reply.error.code == mp::ErrorCode::timeout) self->restore_retry(milliseconds(0));
-      return;
-    }
-    const AckBody ack = read_ack(reply.payload);
+  restore_call("room:join", payload, [](RoomSession& self, const AckBody& ack) {
     if (!ack.error) {
       const json::value* r = ack.body->if_contains("room");
       const json::value* ms = ack.body->if_contains("members");
@@ -279,29 +291,26 @@ void RoomSession::restore_step() {
           if (auto member = read_member(m)) members.push_back(std::move(*member));
         }
       }
-      if (!room) return self->restore_retry(milliseconds(0));
-      self->enter_room(std::move(*room), std::move(members), true);
-      return self->restore_done();
+      if (!room) return self.restore_retry(milliseconds(0));
+      self.enter_room(std::move(*room), std::move(members), true);
+      return self.restore_done();
     }
     switch (ack.error.code) {
       case mp::ErrorCode::room_not_found:
-        // Gone with the server that held it: its creator brings it back; the others
-        // wait for that.
-        if (self->created_with_ && !self->resume_key_.empty()) return self->restore_create();
-        return self->restore_retry(self->restore_backoff_.next());
+        // Gone with the server that held it: its creator brings it back; the others wait.
+        if (self.created_with_ && !self.resume_key_.empty()) return self.restore_create();
+        return self.restore_retry(self.restore_backoff_.next());
       case mp::ErrorCode::already_in_room:
         // Seated after all (the server could not say so in `connected`).
-        self->enter_room(*self->room_, self->members_, true);
-        return self->restore_done();
-      case mp::ErrorCode::rate_limited:
-        return self->restore_retry(milliseconds(std::max(1, ack.error.retry_after_s) * 1000));
+        self.enter_room(*self.room_, self.members_, true);
+        return self.restore_done();
       case mp::ErrorCode::unavailable:
       case mp::ErrorCode::internal:
-        return self->restore_retry(self->restore_backoff_.next());
+        return self.restore_retry(self.restore_backoff_.next());
       default:
         // Full, banned, a new password: this room is not ours any more.
-        self->leave_room_state("lost", ack.error);
-        return self->restore_done();
+        self.leave_room_state("lost", ack.error);
+        return self.restore_done();
     }
   });
 }
@@ -310,40 +319,28 @@ void RoomSession::restore_create() {
   json::value payload = create_payload(*created_with_);
   payload.as_object()["roomId"] = room_->id;
   payload.as_object()["resumeKey"] = resume_key_;
-  std::weak_ptr<RoomSession> weak = weak_from_this();
-  conn_->emit(
-      "room:create", payload, config_.call_timeout, [weak](SignalingConnection::Reply reply) {
-        auto self = weak.lock();
-        if (!self || !self->room_ || !self->restoring_) return;
-        if (reply.error) {
-          if (reply.error.code == mp::ErrorCode::timeout) self->restore_retry(milliseconds(0));
-          return;
-        }
-        const AckBody ack = read_ack(reply.payload);
-        if (ack.error) {
-          if (ack.error.code == mp::ErrorCode::rate_limited)
-            return self->restore_retry(milliseconds(std::max(1, ack.error.retry_after_s) * 1000));
-          // Someone re-created or kept it meanwhile (join it), or the server refused the
-          // key (a server with another secret): the join path decides, until the window
-          // closes.
-          if (ack.error.code == mp::ErrorCode::not_host ||
-              ack.error.code == mp::ErrorCode::invalid_request) {
-            self->created_with_.reset();
-            self->resume_key_.clear();
-          }
-          return self->restore_retry(self->restore_backoff_.next());
-        }
-        const json::value* r = ack.body->if_contains("room");
-        auto room = r != nullptr ? read_room(*r) : std::nullopt;
-        if (!room) return self->restore_retry(milliseconds(0));
-        self->resume_key_ = string_field(*ack.body, "resumeKey", 512).value_or(self->resume_key_);
-        mp::Member me;
-        me.client_id = self->client_id_;
-        me.username = room->host_username;
-        me.joined_at_ms = room->created_at_ms;
-        self->enter_room(std::move(*room), {me}, true);
-        self->restore_done();
-      });
+  restore_call("room:create", payload, [](RoomSession& self, const AckBody& ack) {
+    if (ack.error) {
+      // Someone re-created or kept it meanwhile (join it), or the server refused the key (a
+      // server with another secret): the join path decides, until the window closes.
+      if (ack.error.code == mp::ErrorCode::not_host ||
+          ack.error.code == mp::ErrorCode::invalid_request) {
+        self.created_with_.reset();
+        self.resume_key_.clear();
+      }
+      return self.restore_retry(self.restore_backoff_.next());
+    }
+    const json::value* r = ack.body->if_contains("room");
+    auto room = r != nullptr ? read_room(*r) : std::nullopt;
+    if (!room) return self.restore_retry(milliseconds(0));
+    self.resume_key_ = string_field(*ack.body, "resumeKey", 512).value_or(self.resume_key_);
+    mp::Member me;
+    me.client_id = self.client_id_;
+    me.username = room->host_username;
+    me.joined_at_ms = room->created_at_ms;
+    self.enter_room(std::move(*room), {me}, true);
+    self.restore_done();
+  });
 }
 
 void RoomSession::restore_retry(milliseconds delay) {

@@ -155,6 +155,11 @@ class RoomSession : public std::enable_shared_from_this<RoomSession> {
   void add_member(const mp::Member& member);
   void remove_member(const std::string& client_id, const std::string& reason);
   void restore_room(const std::optional<std::string>& seated_room);
+  // One request of the restore; `on_answer` runs with the server's answer while the restore
+  // is still wanted (a lost connection ends it: the next connection restores; a timeout or
+  // RATE_LIMITED retries it).
+  void restore_call(std::string_view event, const boost::json::value& payload,
+                    std::function<void(RoomSession&, const AckBody&)> on_answer);
   void restore_step();
   void restore_create();
   void restore_retry(std::chrono::milliseconds delay);
