@@ -7,6 +7,7 @@
 #include <set>
 
 #include "processes.hpp"
+#include "proxy.hpp"
 #include "test_peer.hpp"
 
 namespace sudachi::client::test {
@@ -189,6 +190,42 @@ TEST_F(RestartTest, MemberGivesUpWhenTheRoomNeverComesBack) {
   EXPECT_FALSE(member.client().room());
   // The session itself is fine: calls work.
   EXPECT_FALSE(member.call([](mp::Client& c) { return c.list_rooms({}); }).error);
+}
+
+TEST(SeatHeld, ABlipTheServerDidNotNoticeKeepsTheSeat) {
+  // The member's connection dies on its side only (a NAT rebinding): the server still holds
+  // its seat when it comes back, says so in `connected`, and nobody sees it leave.
+  RelayProcess relay;
+  RoomProcess room(relay.room_flag());
+  ASSERT_TRUE(relay.started() && room.started());
+  Proxy path(room.port(), false);
+  ASSERT_TRUE(path.started());
+  TestPeer host({room.url()}, "host");
+  TestPeer member({"http://127.0.0.1:" + std::to_string(path.port())}, "member");
+  const mp::RoomInfo created = create_room(host);
+  ASSERT_FALSE(member.call([&](mp::Client& c) { return c.join_room(created.id); }).error);
+  ASSERT_TRUE(host.wait_peer(member.id()));
+  ASSERT_TRUE(member.wait_peer(host.id()));
+  ASSERT_TRUE(member.wait_type(EventType::room_joined));
+  const std::string member_id = member.id();
+
+  path.cut_clients();
+  auto back = member.wait_event(
+      [](const mp::Event& e) { return e.type == EventType::room_joined && e.resumed; });
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->room_id, created.id);
+  EXPECT_EQ(member.id(), member_id);
+  EXPECT_TRUE(std::any_of(member.seen().begin(), member.seen().end(), [](const mp::Event& e) {
+    return is_state(e, mp::ConnectionState::reconnecting);
+  }));
+  // Chat goes both ways again, and the host never saw the member leave.
+  EXPECT_FALSE(member.call([](mp::Client& c) { return c.send_chat("back"); }).error);
+  ASSERT_TRUE(host.wait_type(EventType::chat));
+  EXPECT_FALSE(host.call([](mp::Client& c) { return c.send_chat("welcome"); }).error);
+  auto chat = member.wait_event(
+      [](const mp::Event& e) { return e.type == EventType::chat && e.text == "welcome"; });
+  EXPECT_TRUE(chat);
+  for (const auto& e : host.seen()) EXPECT_NE(e.type, EventType::member_left);
 }
 
 TEST(Failover, TheNextServerOfTheListTakesTheRoomOver) {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "processes.hpp"
+#include "proxy.hpp"
 #include "test_peer.hpp"
-#include "tls_proxy.hpp"
 
 namespace sudachi::client::test {
 namespace {
@@ -25,7 +25,7 @@ class TlsTest : public ::testing::Test {
   }
 
   RoomProcess room_{"none"};
-  TlsProxy proxy_{room_.port()};
+  Proxy proxy_{room_.port(), true};
 };
 
 TEST_F(TlsTest, WssWithTheCaFileWorks) {
