@@ -263,6 +263,23 @@ TEST_F(CliTest, RefusalsAreClearWithTheirExitCodes) {
   EXPECT_EQ(h->wait(), 0);
 }
 
+TEST_F(CliTest, ProbeReportsWhatTheRelaysStunSaw) {
+  Cli probe({"--server", room_.url(), "--json", "probe"});
+  const auto lines = probe.rest();
+  EXPECT_EQ(probe.wait(), 0) << probe.stderr_text();
+  ASSERT_EQ(lines.size(), 1u) << probe.stderr_text();
+  const json::object r = parse_line(lines[0]);
+  EXPECT_EQ(keys(r), (std::set<std::string>{"event", "localAddress", "publicAddress", "mapping",
+                                            "udpBlocked", "observations"}))
+      << lines[0];
+  EXPECT_EQ(r.at("event"), "probe");
+  EXPECT_EQ(r.at("udpBlocked"), false);
+  // The relay on loopback answered: it saw us at a loopback address.
+  EXPECT_EQ(std::string(r.at("publicAddress").as_string()).rfind("127.0.0.1:", 0), 0u) << lines[0];
+  ASSERT_TRUE(r.at("observations").is_array());
+  EXPECT_FALSE(r.at("observations").as_array().empty());
+}
+
 TEST_F(CliTest, RoomsListsTheLobbyAndReadsTheServerFromTheEnvironment) {
   std::string room_id;
   auto h = host(room_id, {"--room-name", "cli lobby"});
