@@ -94,7 +94,7 @@ start_server() {
     uring | asio)
       timeout 900 $prio taskset -c $SERVER_CORE "$BIN/sudachi-relay" --bind 127.0.0.1 --backend "$kind" --workers 1 \
         --udp-port 0 --tcp-port 0 --admin-port 0 --port-file "$dir/ports" --relay-secret "$SECRET" \
-        --handshake-rate-per-s 0 --max-sessions 100000 --drain-grace-s 0 --data-dir "$dir" --log-level warn \
+        --handshake-rate-per-s 0 --max-sessions 100000 --max-sessions-per-ip 0 --max-waiting-per-ip 0 --drain-grace-s 0 --data-dir "$dir" --log-level warn \
         2>>"$OUT/servers.log" &
       ;;
     haproxy:*)

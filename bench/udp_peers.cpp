@@ -80,7 +80,7 @@ bool run_handshakes(std::vector<Peer>& peers, int epoll_fd, std::vector<Pending>
           ++done;
           --in_flight;
         } else if (verdict == 0) {
-          // Sent again by on_reply's request (REDIRECT): restart its timer.
+          // Sent again with on_reply's request (REDIRECT, COOKIE): restart its timer.
           send_to(peers[idx].fd, p.request, p.to_port);
           p.sent_at = Clock::now();
           p.backoff_s = 0.5;
@@ -177,6 +177,10 @@ bool PeerSet::handshake_relay(const RelayTarget& relay, double timeout_s) {
         }
         if (r.status == static_cast<std::uint8_t>(wire_client::Status::redirect)) {
           pending[idx].to_port = r.data_port;
+          return 0;
+        }
+        if (r.status == static_cast<std::uint8_t>(wire_client::Status::cookie)) {
+          wire_client::set_hello_cookie(pending[idx].request, r.key);  // same port, with cookie
           return 0;
         }
         std::fprintf(stderr, "relay-load: peer %u: HELLO refused with status %u\n", idx, r.status);

@@ -13,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "auth/relay_token.hpp"
+#include "common/crash_log.hpp"
 #include "common/secret_file.hpp"
 #include "metrics/registry.hpp"
 #include "relay/backend/asio/admin_http.hpp"
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
   auto options = sudachi::app::parse_relay_options(argc, argv, exit_code);
   if (!options) return exit_code;
   setup_logging(options->log_level);
+  sudachi::install_crash_log("sudachi-relay", false);
   try {
     return run(*options);
   } catch (const std::exception& e) {

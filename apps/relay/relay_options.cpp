@@ -12,7 +12,7 @@ namespace sudachi::app {
 std::optional<RelayOptions> parse_relay_options(int argc, char** argv, int& exit_code) {
   RelayOptions o;
   auto& r = o.relay;
-  double pairing_s = 30, idle_s = 60, drain_s = 30;
+  double pairing_s = 30, idle_s = 60, drain_s = 30, data_idle_s = 300, lifetime_s = 86'400;
   double bandwidth_kbps = 0;
   unsigned workers = 0;
 
@@ -57,6 +57,16 @@ std::optional<RelayOptions> parse_relay_options(int argc, char** argv, int& exit
   app.add_option("--max-sessions", r.max_sessions, "Open sessions at most (then OVER_CAPACITY)")
       ->envname("MAX_SESSIONS")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
+  app.add_option("--max-sessions-per-ip", r.max_sessions_per_ip,
+                 "Session slots bound from one IP (IPv6: one /64), paired or waiting; then "
+                 "OVER_CAPACITY (0: no cap)")
+      ->envname("MAX_SESSIONS_PER_IP")
+      ->check(CLI::Range(0u, 10'000'000u));
+  app.add_option("--max-waiting-per-ip", r.max_waiting_per_ip,
+                 "Sessions from one IP waiting for their second peer, and TCP connections from "
+                 "one IP whose HELLO is not in yet (each); then OVER_CAPACITY (0: no cap)")
+      ->envname("MAX_WAITING_PER_IP")
+      ->check(CLI::Range(0u, 10'000'000u));
   app.add_option("--session-bandwidth-kbps", bandwidth_kbps,
                  "Per-session limit, both directions (0: none)")
       ->envname("SESSION_BANDWIDTH_KBPS")
@@ -67,6 +77,15 @@ std::optional<RelayOptions> parse_relay_options(int argc, char** argv, int& exit
   app.add_option("--idle-timeout-s", idle_s, "Close a session silent in both directions")
       ->envname("IDLE_TIMEOUT_S")
       ->check(CLI::Range(0.1, 86'400.0));
+  app.add_option("--data-idle-timeout-s", data_idle_s,
+                 "Close a paired UDP session with no DATA for this long, keepalives or not "
+                 "(0: never)")
+      ->envname("DATA_IDLE_TIMEOUT_S")
+      ->check(CLI::Range(0.0, 31'536'000.0));
+  app.add_option("--max-session-lifetime-s", lifetime_s,
+                 "Close any session this long after it opened (0: no limit)")
+      ->envname("MAX_SESSION_LIFETIME_S")
+      ->check(CLI::Range(0.0, 31'536'000.0));
   app.add_option(
          "--handshake-rate-per-s", r.handshake_rate_per_s,
          "Handshakes and STUN requests per source IP per second (burst: twice; 0: unlimited)")
@@ -154,6 +173,11 @@ std::optional<RelayOptions> parse_relay_options(int argc, char** argv, int& exit
   r.limits.pairing_timeout_ms = std::llround(pairing_s * 1000);
   r.limits.idle_timeout_ms = std::llround(idle_s * 1000);
   r.limits.bandwidth_bytes_per_s = bandwidth_kbps * 1000 / 8;
+  r.limits.data_idle_timeout_ms = std::llround(data_idle_s * 1000);
+  r.limits.max_lifetime_ms = std::llround(lifetime_s * 1000);
+  // A datagram "from" the relay's public address to its own port is spoofed (a NAT hairpin
+  // would loop it back): a literal address here joins the source filter's local list.
+  if (!o.public_host.empty()) r.extra_local_addresses.push_back(o.public_host);
   r.drain_grace_ms = std::llround(drain_s * 1000);
   r.handshake_burst = 2 * r.handshake_rate_per_s;
   return o;

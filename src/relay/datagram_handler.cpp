@@ -11,10 +11,13 @@ using wire::Status;
 using wire::Type;
 
 DatagramHandler::DatagramHandler(WorkerIdentity identity, const auth::RelayTokenKeyring& keyring,
+                                 const AddressCookies& cookies, const SourceFilter& sources,
                                  SessionTable& table, IpRateLimiter& limiter, WorkerStats& stats,
                                  const std::atomic<bool>& draining)
     : identity_(std::move(identity)),
       keyring_(keyring),
+      cookies_(cookies),
+      sources_(sources),
       table_(table),
       limiter_(limiter),
       stats_(stats),
@@ -26,6 +29,9 @@ void DatagramHandler::on_datagram(std::span<std::uint8_t> d, bool truncated, con
                                   std::int64_t now_ms, std::int64_t now_unix_ms, Scratch scratch,
                                   Actions& out) {
   stats_.packet(Transport::udp, Direction::in, d.size());
+  // Never answer, bind or forward to a source that cannot be a peer: whatever came "from"
+  // there is spoofed, and a reply would reflect at a group, a subnet or the relay itself.
+  if (sources_.refuse(from)) return stats_.drop(Drop::bad_source);
   if (truncated || d.size() > wire::kMaxDatagram) return stats_.drop(Drop::oversized);
   if (d.empty()) return stats_.drop(Drop::truncated);
   if (!wire::is_relay_type(d[0])) {
@@ -53,6 +59,7 @@ void DatagramHandler::on_data(std::span<std::uint8_t> d, const Endpoint& from, s
   if (peer.session == nullptr) return stats_.drop(Drop::unbound_source);
   Session& s = *peer.session;
   s.last_activity_ms = now_ms;
+  s.last_data_ms = now_ms;
   Slot& mine = s.slots[peer.slot];
   ++mine.packets;
   mine.bytes += d.size();
@@ -137,6 +144,14 @@ void DatagramHandler::on_hello(std::span<std::uint8_t> d, const Endpoint& from, 
     r.data_port = identity_.udp_ports[owner];
     return reply(r, from, scratch, out);
   }
+  // Return routability (§4.2): a HELLO binds, re-binds or confirms a slot only with a cookie
+  // that was sent to its source address. Without one, answer a cookie and keep no state: a
+  // spoofer never sees it, and the answer is smaller than the HELLO that asked for it.
+  if (!cookies_.valid(hello.cookie, from, my_port(), now_ms)) {
+    r.status = Status::cookie;
+    r.rebind_key = cookies_.make(from, my_port(), now_ms);
+    return reply(r, from, scratch, out);
+  }
   BindRequest bind;
   bind.session_id = token.claims.session_id;
   bind.slot = token.claims.slot;
@@ -148,7 +163,10 @@ void DatagramHandler::on_hello(std::span<std::uint8_t> d, const Endpoint& from, 
   bind.draining = draining_.load(std::memory_order_relaxed);
   const BindResult result = table_.bind(bind, now_ms);
   r.status = result.status;
-  if (result.status == Status::over_capacity) r.retry_after_s = 5;
+  if (result.status == Status::over_capacity) {
+    r.retry_after_s = 5;
+    stats_.ip_refused(result.ip_limit);
+  }
   if (result.status == Status::ok) {
     const Session& s = *result.session;
     r.data_port = my_port();

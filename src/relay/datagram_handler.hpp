@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "auth/relay_token.hpp"
+#include "relay/cookie.hpp"
 #include "relay/endpoint.hpp"
 #include "relay/ip_rate_limiter.hpp"
 #include "relay/session_table.hpp"
+#include "relay/source_filter.hpp"
 #include "relay/wire.hpp"
 #include "relay/worker_stats.hpp"
 
@@ -45,9 +47,10 @@ class DatagramHandler {
     }
   };
 
+  // `cookies` and `sources` are shared by every worker (immutable); the rest is this worker's.
   DatagramHandler(WorkerIdentity identity, const auth::RelayTokenKeyring& keyring,
-                  SessionTable& table, IpRateLimiter& limiter, WorkerStats& stats,
-                  const std::atomic<bool>& draining);
+                  const AddressCookies& cookies, const SourceFilter& sources, SessionTable& table,
+                  IpRateLimiter& limiter, WorkerStats& stats, const std::atomic<bool>& draining);
 
   // `datagram` is the received bytes (forwarded in place, so it must stay valid until sent);
   // `truncated` says the kernel cut it (MSG_TRUNC). Replies are composed in `scratch`.
@@ -80,6 +83,8 @@ class DatagramHandler {
 
   WorkerIdentity identity_;
   const auth::RelayTokenKeyring& keyring_;
+  const AddressCookies& cookies_;
+  const SourceFilter& sources_;
   SessionTable& table_;
   IpRateLimiter& limiter_;
   WorkerStats& stats_;

@@ -18,6 +18,10 @@ struct RelayConfig {
   std::uint16_t admin_port = 9478;
   std::size_t workers = 0;  // 0: one per core
   std::int64_t max_sessions = 10'000;
+  // Per source IP (IPv6: per /64); 0: no cap. Slots bound (paired or not), and sessions
+  // waiting for their second peer (TCP: also connections whose HELLO is not in yet).
+  std::uint32_t max_sessions_per_ip = 128;
+  std::uint32_t max_waiting_per_ip = 32;
   SessionLimits limits;
   double handshake_rate_per_s = 20;  // per source IP and relay port; 0: unlimited
   double handshake_burst = 40;
@@ -26,6 +30,9 @@ struct RelayConfig {
   std::size_t max_pending_tcp_handshakes = 1024;
   std::string relay_id = "local";
   std::string region = "local";
+  // Addresses that reach this relay although no local interface holds them (a public address
+  // a NAT forwards here): datagrams "from" them to the relay's ports are refused as spoofed.
+  std::vector<std::string> extra_local_addresses;
 };
 
 struct BoundPorts {

@@ -62,6 +62,12 @@ RelayMetrics::RelayMetrics(metrics::Registry& registry, const std::string& regio
     bindings_.push_back({&closed.with({std::string(to_string(static_cast<SessionEnd>(i)))}),
                          [i](const WorkerStats& w) { return w.sessions_closed[i].get(); }});
   }
+  auto ip_limited = registry.counter_family("sudachi_relay_ip_limited_total",
+                                            "Handshakes refused by a per-IP cap", {"limit"});
+  for (std::size_t i = 0; i < static_cast<std::size_t>(IpLimit::count_); ++i) {
+    bindings_.push_back({&ip_limited.with({std::string(to_string(static_cast<IpLimit>(i)))}),
+                         [i](const WorkerStats& w) { return w.ip_limited[i].get(); }});
+  }
 }
 
 void RelayMetrics::collect(std::span<const WorkerStats* const> workers, const SessionBudget& budget,

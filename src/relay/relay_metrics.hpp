@@ -17,8 +17,8 @@ namespace sudachi::relay {
 // WorkerStats; collect() folds what they counted since the last scrape into the registry, so
 // the per-packet path never touches a shared atomic.
 //
-//   relay_bandwidth_bytes_total{server_region}            bytes forwarded to peers (the spec's
-//   name) sudachi_relay_sessions_active                         gauge
+//   relay_bandwidth_bytes_total{server_region}            bytes forwarded to peers (spec name)
+//   sudachi_relay_sessions_active                         gauge
 //   sudachi_relay_sessions_total{protocol}                sessions opened
 //   sudachi_relay_sessions_closed_total{reason}
 //   sudachi_relay_packets_total{protocol,direction}       UDP datagrams in/out
@@ -26,6 +26,7 @@ namespace sudachi::relay {
 //   sudachi_relay_dropped_total{reason}                   UDP datagrams dropped
 //   sudachi_relay_handshakes_total{protocol,status}       handshake results
 //   sudachi_relay_stun_requests_total{result}
+//   sudachi_relay_ip_limited_total{limit}                 handshakes refused by a per-IP cap
 //   sudachi_relay_draining                                gauge, 1 while draining
 class RelayMetrics {
  public:

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "relay/endpoint.hpp"
+#include "relay/ip_session_limits.hpp"
 #include "relay/token_bucket.hpp"
 #include "relay/wire.hpp"
 
@@ -15,6 +16,20 @@
 namespace sudachi::relay {
 
 enum class Transport : std::uint8_t { udp, tcp };
+
+// Why a session ended, as counted in sudachi_relay_sessions_closed_total{reason}; finer than
+// the wire's CloseReason (a data idle timeout is IDLE_TIMEOUT to the peers).
+enum class SessionEnd : std::uint8_t {
+  idle_timeout,
+  data_idle_timeout,
+  pairing_timeout,
+  max_lifetime,
+  peer_bye,
+  draining,
+  peer_closed,
+  error,
+  count_
+};
 
 // Which worker serves a session: both legs must compute the same answer from the id alone.
 inline std::size_t owner_worker(const wire::SessionId& id, std::size_t workers) {
@@ -65,6 +80,7 @@ struct Session {
   std::int64_t created_ms = 0;
   std::int64_t paired_ms = 0;  // 0 until both slots are bound
   std::int64_t last_activity_ms = 0;
+  std::int64_t last_data_ms = 0;  // UDP: DATA received (keepalives do not count)
   TokenBucket bandwidth;
 
   bool paired() const { return slots[0].bound && slots[1].bound; }
@@ -74,6 +90,11 @@ struct SessionLimits {
   std::int64_t pairing_timeout_ms = 30'000;
   std::int64_t idle_timeout_ms = 60'000;
   double bandwidth_bytes_per_s = 0;  // 0: unlimited
+  // A paired UDP session with keepalives but no DATA this long is closed (0: never), so that
+  // keepalives alone cannot hold a session for ever.
+  std::int64_t data_idle_timeout_ms = 300'000;
+  // No session outlives this, whatever it carries (0: no limit).
+  std::int64_t max_lifetime_ms = 86'400'000;
 };
 
 // What the handshake brings, after the token's signature and relay id were checked.
@@ -83,7 +104,7 @@ struct BindRequest {
   std::string_view client_id;
   bool token_expired = false;  // only a re-binding of a live slot is accepted then
   Transport transport = Transport::udp;
-  Endpoint from;  // UDP source
+  Endpoint from;  // UDP source; TCP: the peer's address (per-IP limits only)
   std::uint64_t rebind_key = 0;
   void* tcp = nullptr;
   bool draining = false;  // refuse to open new sessions (existing ones may complete)
@@ -95,11 +116,14 @@ struct BindResult {
   bool newly_paired = false;   // this bind completed the pair
   bool rebound = false;        // the slot moved to a new address
   bool created = false;        // this bind opened the session
+  // With status over_capacity: which per-IP cap refused (ok: the relay-wide limit).
+  IpSessionLimits::Verdict ip_limit = IpSessionLimits::Verdict::ok;
 };
 
 class SessionTable {
  public:
-  SessionTable(SessionLimits limits, SessionBudget& budget);
+  // `ip_limits` (shared by the workers; may be null: no per-IP caps) must outlive the table.
+  SessionTable(SessionLimits limits, SessionBudget& budget, IpSessionLimits* ip_limits = nullptr);
   ~SessionTable();
   SessionTable(const SessionTable&) = delete;
   SessionTable& operator=(const SessionTable&) = delete;
@@ -120,24 +144,19 @@ class SessionTable {
   // Removes the session and frees its budget.
   void close(Session& session);
 
-  // Calls on_close(session, reason) for every session past its pairing or idle timeout, then
-  // removes it.
+  // Calls on_close(session, wire reason, SessionEnd) for every session past its pairing, idle,
+  // data idle or lifetime limit, then removes it.
   template <class F>
   void sweep(std::int64_t now_ms, F&& on_close) {
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       Session& s = it->second;
-      wire::CloseReason reason = wire::CloseReason::none;
-      if (!s.paired() && now_ms - s.created_ms >= limits_.pairing_timeout_ms) {
-        reason = wire::CloseReason::pairing_timeout;
-      } else if (s.paired() && now_ms - s.last_activity_ms >= limits_.idle_timeout_ms) {
-        reason = wire::CloseReason::idle_timeout;
-      }
-      if (reason == wire::CloseReason::none) {
+      const SessionEnd end = expiry(s, now_ms);
+      if (end == SessionEnd::count_) {
         ++it;
         continue;
       }
-      on_close(s, reason);
-      forget_endpoints(s);
+      on_close(s, wire_reason(end), end);
+      release_slots(s);
       budget_.release();
       it = sessions_.erase(it);
     }
@@ -146,10 +165,12 @@ class SessionTable {
   // Every session, for draining.
   template <class F>
   void close_all(F&& on_close) {
-    for (auto& [id, s] : sessions_) on_close(s, wire::CloseReason::draining);
-    for (std::size_t i = 0; i < sessions_.size(); ++i) budget_.release();
+    for (auto& [id, s] : sessions_) {
+      on_close(s, wire::CloseReason::draining, SessionEnd::draining);
+      release_slots(s);
+      budget_.release();
+    }
     sessions_.clear();
-    by_endpoint_.clear();
   }
 
   std::size_t size() const { return sessions_.size(); }
@@ -157,11 +178,16 @@ class SessionTable {
 
  private:
   BindResult bind_existing(Session& s, const BindRequest& r, std::int64_t now_ms);
-  void forget_endpoints(const Session& s);
+  // Forgets the session's addresses and gives back their per-IP counts.
+  void release_slots(const Session& s);
+  // SessionEnd::count_ while the session may live on.
+  SessionEnd expiry(const Session& s, std::int64_t now_ms) const;
+  static wire::CloseReason wire_reason(SessionEnd end);
   static std::uint64_t new_rebind_key();
 
   SessionLimits limits_;
   SessionBudget& budget_;
+  IpSessionLimits* ip_limits_;
   std::unordered_map<wire::SessionId, Session, SessionIdHash> sessions_;
   std::unordered_map<Endpoint, Peer, EndpointHash> by_endpoint_;
 };

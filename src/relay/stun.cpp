@@ -109,7 +109,10 @@ bool parse_binding_response(std::span<const std::uint8_t> d, const TransactionId
   for (std::size_t at = kHeaderSize; d.size() - at >= 4;) {
     const std::uint16_t type = get_u16(&d[at]);
     const std::size_t len = get_u16(&d[at + 2]);
-    if (d.size() - at - 4 < len) return false;
+    // The padded length must fit too, or `at` would step past the end (and `d.size() - at`
+    // wrap around) on a hostile response whose last attribute is not padded.
+    const std::size_t padded = (len + 3) & ~std::size_t{3};
+    if (d.size() - at - 4 < padded) return false;
     if (type == kAttrXorMappedAddress && len >= 8) {
       const std::uint8_t family = d[at + 5];
       const std::size_t n = family == 0x02 ? 16 : 4;
@@ -120,7 +123,7 @@ bool parse_binding_response(std::span<const std::uint8_t> d, const TransactionId
       for (std::size_t i = 0; i < n; ++i) mapped.addr[i] = d[at + 8 + i] ^ d[4 + i];
       return true;
     }
-    at += 4 + ((len + 3) & ~std::size_t{3});
+    at += 4 + padded;
   }
   return false;
 }

@@ -33,6 +33,8 @@ std::string_view to_string(Status status) noexcept {
       return "PROTOCOL_MISMATCH";
     case Status::address_in_use:
       return "ADDRESS_IN_USE";
+    case Status::cookie:
+      return "COOKIE";
   }
   return "UNKNOWN";
 }
@@ -58,12 +60,16 @@ HelloParse parse_hello(std::span<const std::uint8_t> bytes, Hello& out) {
   out.rebind_key = get_u64(&bytes[8]);
   out.token =
       std::string_view(reinterpret_cast<const char*>(bytes.data() + kHelloFixedSize), token_length);
+  const std::size_t cookie_at = kHelloFixedSize + token_length;
+  out.cookie = bytes.size() - cookie_at >= kCookieSize ? get_u64(&bytes[cookie_at]) : 0;
   return HelloParse::ok;
 }
 
-std::size_t encode_hello(std::span<std::uint8_t> out, std::string_view token,
-                         std::uint64_t rebind_key, std::size_t min_size) {
-  const std::size_t size = std::max(kHelloFixedSize + token.size(), min_size);
+namespace {
+
+// Header and token into `out`, zero-filled up to `size`; 0 when it does not fit.
+std::size_t write_hello(std::span<std::uint8_t> out, std::string_view token,
+                        std::uint64_t rebind_key, std::size_t size) {
   if (token.empty() || token.size() > kMaxTokenSize || out.size() < size) return 0;
   std::fill(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size), std::uint8_t{0});
   out[0] = static_cast<std::uint8_t>(Type::hello);
@@ -73,6 +79,21 @@ std::size_t encode_hello(std::span<std::uint8_t> out, std::string_view token,
   put_u64(&out[8], rebind_key);
   std::memcpy(out.data() + kHelloFixedSize, token.data(), token.size());
   return size;
+}
+
+}  // namespace
+
+std::size_t encode_udp_hello(std::span<std::uint8_t> out, std::string_view token,
+                             std::uint64_t rebind_key, std::uint64_t cookie) {
+  const std::size_t cookie_at = kHelloFixedSize + token.size();
+  const std::size_t size = std::max(cookie_at + kCookieSize, kMinUdpHello);
+  if (write_hello(out, token, rebind_key, size) == 0) return 0;
+  put_u64(&out[cookie_at], cookie);
+  return size;
+}
+
+std::size_t encode_tcp_hello(std::span<std::uint8_t> out, std::string_view token) {
+  return write_hello(out, token, 0, kHelloFixedSize + token.size());
 }
 
 void encode_hello_reply(std::span<std::uint8_t, kHelloReplySize> out, const HelloReply& r) {
@@ -110,6 +131,17 @@ void encode_event(std::span<std::uint8_t, kEventSize> out, Event event, CloseRea
   out[1] = static_cast<std::uint8_t>(event);
   out[2] = static_cast<std::uint8_t>(reason);
   out[3] = 0;
+}
+
+bool parse_event(std::span<const std::uint8_t> b, Event& event, std::uint8_t& reason) {
+  if (b.size() != kEventSize || b[0] != static_cast<std::uint8_t>(Type::event)) return false;
+  if (b[1] != static_cast<std::uint8_t>(Event::peer_joined) &&
+      b[1] != static_cast<std::uint8_t>(Event::session_closed)) {
+    return false;
+  }
+  event = static_cast<Event>(b[1]);
+  reason = b[2];
+  return true;
 }
 
 }  // namespace sudachi::relay::wire

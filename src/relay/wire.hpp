@@ -38,8 +38,9 @@ enum class Status : std::uint8_t {
   malformed = 10,
   protocol_mismatch = 11,
   address_in_use = 12,
+  cookie = 13,  // prove the source address: repeat the HELLO with the cookie (§4.2)
 };
-inline constexpr std::size_t kStatusCount = 13;
+inline constexpr std::size_t kStatusCount = 14;
 std::string_view to_string(Status status) noexcept;
 
 enum class Event : std::uint8_t { peer_joined = 1, session_closed = 2 };
@@ -48,7 +49,8 @@ enum class CloseReason : std::uint8_t {
   idle_timeout = 1,
   pairing_timeout = 2,
   peer_bye = 3,
-  draining = 4
+  draining = 4,
+  max_lifetime = 5
 };
 
 // TCP: the byte the relay sends after an OK reply, once the session's fate is known.
@@ -59,6 +61,8 @@ inline constexpr std::size_t kMaxDatagram = 1500;   // header included
 inline constexpr std::size_t kHelloFixedSize = 16;  // before the token
 inline constexpr std::size_t kMinUdpHello = 64;     // anti-amplification: >= reply size
 inline constexpr std::size_t kMaxTokenSize = 512;
+inline constexpr std::size_t kCookieSize = 8;  // UDP: right after the token
+inline constexpr std::size_t kMaxUdpHello = kHelloFixedSize + kMaxTokenSize + kCookieSize;
 inline constexpr std::size_t kHelloReplySize = 36;
 inline constexpr std::size_t kEventSize = 4;
 inline constexpr std::size_t kMaxKeepalive = 16;
@@ -75,12 +79,14 @@ struct Hello {
   std::uint8_t version = kVersion;
   std::uint64_t rebind_key = 0;
   std::string_view token;  // points into the parsed buffer
+  // UDP: the 8 bytes after the token, big-endian; 0 (none) when the datagram ends before them.
+  std::uint64_t cookie = 0;
 };
 
 enum class HelloParse { ok, truncated, bad_magic, bad_length, unsupported_version };
 
-// Parses a HELLO from `bytes` (UDP: the whole datagram; TCP: header plus token). Trailing
-// bytes after the token are padding and ignored.
+// Parses a HELLO from `bytes` (UDP: the whole datagram; TCP: header plus token). The 8 bytes
+// after the token are the cookie when present; anything after them is padding and ignored.
 HelloParse parse_hello(std::span<const std::uint8_t> bytes, Hello& out);
 
 // TCP reads the fixed part first, then exactly `token_length` more bytes. Anything but ok
@@ -88,10 +94,13 @@ HelloParse parse_hello(std::span<const std::uint8_t> bytes, Hello& out);
 HelloParse parse_hello_header(std::span<const std::uint8_t, kHelloFixedSize> header,
                               std::size_t& token_length);
 
-// Writes a HELLO; pads with zeros to `min_size`. Returns the size written, 0 when `out` is
-// too small. Used by clients and tests.
-std::size_t encode_hello(std::span<std::uint8_t> out, std::string_view token,
-                         std::uint64_t rebind_key, std::size_t min_size = kMinUdpHello);
+// Writes a UDP HELLO: header, token, cookie (0: none yet), zero padding up to kMinUdpHello.
+// Returns the size written, 0 when `out` is too small or the token's size is out of range.
+// Used by clients and tests.
+std::size_t encode_udp_hello(std::span<std::uint8_t> out, std::string_view token,
+                             std::uint64_t rebind_key, std::uint64_t cookie);
+// Writes a TCP HELLO: exactly header and token (no cookie, no padding).
+std::size_t encode_tcp_hello(std::span<std::uint8_t> out, std::string_view token);
 
 struct HelloReply {
   Status status = Status::ok;
@@ -108,6 +117,9 @@ void encode_hello_reply(std::span<std::uint8_t, kHelloReplySize> out, const Hell
 bool parse_hello_reply(std::span<const std::uint8_t> bytes, HelloReply& out);
 
 void encode_event(std::span<std::uint8_t, kEventSize> out, Event event, CloseReason reason);
+// An EVENT datagram (exactly 4 bytes, known event); the reason is passed through unchecked
+// so that a client can log a reason a later relay adds.
+bool parse_event(std::span<const std::uint8_t> bytes, Event& event, std::uint8_t& reason);
 
 inline void put_u16(std::uint8_t* p, std::uint16_t v) {
   p[0] = static_cast<std::uint8_t>(v >> 8);

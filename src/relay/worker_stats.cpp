@@ -18,6 +18,8 @@ std::string_view to_string(Drop d) {
       return "unknown_type";
     case Drop::send_failed:
       return "send_failed";
+    case Drop::bad_source:
+      return "bad_source";
     case Drop::count_:
       break;
   }
@@ -44,8 +46,12 @@ std::string_view to_string(SessionEnd e) {
   switch (e) {
     case SessionEnd::idle_timeout:
       return "idle_timeout";
+    case SessionEnd::data_idle_timeout:
+      return "data_idle_timeout";
     case SessionEnd::pairing_timeout:
       return "pairing_timeout";
+    case SessionEnd::max_lifetime:
+      return "max_lifetime";
     case SessionEnd::peer_bye:
       return "peer_bye";
     case SessionEnd::draining:
@@ -60,20 +66,18 @@ std::string_view to_string(SessionEnd e) {
   return "unknown";
 }
 
-SessionEnd session_end_from(wire::CloseReason reason) {
-  switch (reason) {
-    case wire::CloseReason::idle_timeout:
-      return SessionEnd::idle_timeout;
-    case wire::CloseReason::pairing_timeout:
-      return SessionEnd::pairing_timeout;
-    case wire::CloseReason::peer_bye:
-      return SessionEnd::peer_bye;
-    case wire::CloseReason::draining:
-      return SessionEnd::draining;
-    case wire::CloseReason::none:
+std::string_view to_string(IpLimit l) {
+  switch (l) {
+    case IpLimit::sessions:
+      return "sessions";
+    case IpLimit::waiting:
+      return "waiting";
+    case IpLimit::tcp_pending:
+      return "tcp_pending";
+    case IpLimit::count_:
       break;
   }
-  return SessionEnd::error;
+  return "unknown";
 }
 
 }  // namespace sudachi::relay

@@ -22,6 +22,7 @@ enum class Drop : std::uint8_t {
   bandwidth,
   unknown_type,
   send_failed,
+  bad_source,  // unroutable, multicast, broadcast or the relay's own address and port
   count_
 };
 std::string_view to_string(Drop d);
@@ -29,17 +30,11 @@ std::string_view to_string(Drop d);
 enum class StunResult : std::uint8_t { answered, rate_limited, too_large, malformed, count_ };
 std::string_view to_string(StunResult r);
 
-enum class SessionEnd : std::uint8_t {
-  idle_timeout,
-  pairing_timeout,
-  peer_bye,
-  draining,
-  peer_closed,
-  error,
-  count_
-};
 std::string_view to_string(SessionEnd e);
-SessionEnd session_end_from(wire::CloseReason reason);
+
+// Handshakes refused by a per-IP cap (OVER_CAPACITY on the wire).
+enum class IpLimit : std::uint8_t { sessions, waiting, tcp_pending, count_ };
+std::string_view to_string(IpLimit l);
 
 enum class Direction : std::uint8_t { in, out };
 
@@ -64,6 +59,7 @@ struct alignas(64) WorkerStats {
   std::array<StatCounter, 2> sessions_opened;                             // [transport]
   StatCounter relayed_bytes;  // forwarded to a peer (UDP and TCP): relay_bandwidth_bytes_total
   std::array<StatCounter, static_cast<std::size_t>(SessionEnd::count_)> sessions_closed;
+  std::array<StatCounter, static_cast<std::size_t>(IpLimit::count_)> ip_limited;
 
   void packet(Transport t, Direction d, std::uint64_t n) {
     packets[static_cast<std::size_t>(t)][static_cast<std::size_t>(d)].add();
@@ -79,6 +75,12 @@ struct alignas(64) WorkerStats {
   }
   void opened(Transport t) { sessions_opened[static_cast<std::size_t>(t)].add(); }
   void closed(SessionEnd e) { sessions_closed[static_cast<std::size_t>(e)].add(); }
+  void ip_limit(IpLimit l) { ip_limited[static_cast<std::size_t>(l)].add(); }
+  // A bind refused by a per-IP cap (nothing for a relay-wide OVER_CAPACITY).
+  void ip_refused(IpSessionLimits::Verdict v) {
+    if (v == IpSessionLimits::Verdict::too_many_slots) ip_limit(IpLimit::sessions);
+    if (v == IpSessionLimits::Verdict::too_many_waiting) ip_limit(IpLimit::waiting);
+  }
 };
 
 }  // namespace sudachi::relay

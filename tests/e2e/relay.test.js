@@ -16,6 +16,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { udpHandshake } from './lib/relay_wire.js';
+
 const require = createRequire(import.meta.url);
 const { io } = require('socket.io-client');
 
@@ -38,14 +40,6 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, sleep(ms).then(() => { throw new Error(`timeout: ${what}`); })]);
 }
 
-function hello(token) {
-  const t = Buffer.from(token);
-  const d = Buffer.alloc(Math.max(64, 16 + t.length));
-  d[0] = 0xc1; d[1] = 1; d.writeUInt16BE(t.length, 2); d.writeUInt32BE(0x53445259, 4);
-  t.copy(d, 16);
-  return d;
-}
-
 // Every datagram a socket receives, in order, so that none is lost between two waits (the
 // relay may send PEER_JOINED before the test starts waiting for it).
 function inbox(sock) {
@@ -56,18 +50,6 @@ function inbox(sock) {
     next: (what, ms = 2000) =>
       withTimeout(queue.length ? Promise.resolve(queue.shift()) : new Promise((r) => waiters.push(r)), ms, what),
   };
-}
-
-async function udpHandshake(sock, box, relay) {
-  let port = relay.port;
-  for (let hop = 0; hop < 2; hop++) {
-    sock.send(hello(relay.token), port, relay.server);
-    const reply = await box.next('HELLO_REPLY');
-    assert.equal(reply[0], 0xc2);
-    if (reply[2] === 1) { port = reply.readUInt16BE(4); continue; }  // REDIRECT
-    return { status: reply[2], dataPort: reply.readUInt16BE(4), sessionId: reply.subarray(8, 24).toString('hex') };
-  }
-  throw new Error('redirected twice');
 }
 
 test('use:relay tokens from sudachi-room open a UDP session on sudachi-relay', async () => {
@@ -112,8 +94,8 @@ test('use:relay tokens from sudachi-room open a UDP session on sudachi-relay', a
     await new Promise((r) => sb.bind(0, '127.0.0.1', r));
     const boxA = inbox(sa);
     const boxB = inbox(sb);
-    const ra = await udpHandshake(sa, boxA, ua);
-    const rb = await udpHandshake(sb, boxB, ub);
+    const ra = await udpHandshake(sa, () => boxA.next('HELLO_REPLY'), ua);
+    const rb = await udpHandshake(sb, () => boxB.next('HELLO_REPLY'), ub);
     assert.equal(ra.status, 0);
     assert.equal(rb.status, 0);
     assert.equal(ra.sessionId, ua.sessionId);

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { closeAll, connect, decodeRelayToken, emitAck, fetchWithTimeout, guest, roomPayload, waitEvent }
   from '../lib/server.js';
 import { startCluster, startRelay, waitFor } from '../lib/cluster.js';
+import { udpHandshake } from '../lib/relay_wire.js';
 
 const SESSIONS_ON_A = 3;
 
@@ -22,34 +23,6 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, new Promise((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms);
   })]).finally(() => clearTimeout(timer));
-}
-
-// HELLO (§3.1): magic 0xC1, version 1, token length, 'SDRY', token at 16, padded to 64 bytes.
-function hello(token) {
-  const t = Buffer.from(token);
-  const d = Buffer.alloc(Math.max(64, 16 + t.length));
-  d[0] = 0xc1;
-  d[1] = 1;
-  d.writeUInt16BE(t.length, 2);
-  d.writeUInt32BE(0x53445259, 4);
-  t.copy(d, 16);
-  return d;
-}
-
-// One peer's UDP handshake, following at most one REDIRECT; resolves with the HELLO_REPLY.
-async function udpHandshake(sock, relay) {
-  let port = relay.port;
-  for (let hop = 0; hop < 2; hop++) {
-    sock.send(hello(relay.token), port, relay.server);
-    const reply = await sock.next(2000, 'HELLO_REPLY');
-    assert.equal(reply[0], 0xc2, 'HELLO_REPLY');
-    if (reply[2] === 1) {  // REDIRECT to the worker's port
-      port = reply.readUInt16BE(4);
-      continue;
-    }
-    return { status: reply[2], dataPort: reply.readUInt16BE(4), sessionId: reply.subarray(8, 24).toString('hex') };
-  }
-  throw new Error('redirected twice');
 }
 
 // A UDP socket that queues what it receives: nothing is lost between two awaits.
@@ -141,9 +114,9 @@ describe('scale-out: relay registry with real relays', { timeout: 300_000 }, () 
         const sa = await udpSocket();
         const sb = await udpSocket();
         udp.push(sa, sb);
-        const ra = await udpHandshake(sa, ua);
+        const ra = await udpHandshake(sa, () => sa.next(2000, 'HELLO_REPLY'), ua);
         assert.equal(ra.status, 0, 'first peer OK');
-        const rb = await udpHandshake(sb, ub);
+        const rb = await udpHandshake(sb, () => sb.next(2000, 'HELLO_REPLY'), ub);
         assert.equal(rb.status, 0, 'second peer OK');
         assert.equal(ra.sessionId, ua.sessionId);
         const joined = await sa.next(2000, 'PEER_JOINED');

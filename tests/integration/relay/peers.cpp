@@ -3,13 +3,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/rand.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "relay_process.hpp"
 
@@ -39,10 +39,13 @@ std::vector<std::uint8_t> data_datagram(std::span<const std::uint8_t> payload) {
   return d;
 }
 
-UdpPeer::UdpPeer() {
+UdpPeer::UdpPeer(const char* ip, std::uint16_t port) {
   fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a = loopback(0);
-  ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  sockaddr_in a = loopback(port);
+  if (::inet_pton(AF_INET, ip, &a.sin_addr) != 1 ||
+      ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    return;  // not bound: local_port() stays 0
+  }
   int size = 4 << 20;
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   socklen_t len = sizeof a;
@@ -70,27 +73,48 @@ std::optional<std::vector<std::uint8_t>> UdpPeer::recv(int timeout_ms) const {
   return buf;
 }
 
+std::optional<wire::HelloReply> UdpPeer::next_reply(int timeout_ms) const {
+  // Skip anything that is not a reply (events from an earlier session, forwarded data).
+  for (int i = 0; i < 50; ++i) {
+    auto d = recv(timeout_ms);
+    if (!d) return std::nullopt;
+    wire::HelloReply r;
+    if (wire::parse_hello_reply(*d, r)) return r;
+  }
+  return std::nullopt;
+}
+
+std::optional<wire::HelloReply> UdpPeer::hello_once(std::uint16_t port, const std::string& token,
+                                                    std::uint64_t rebind_key,
+                                                    std::uint64_t cookie) const {
+  std::vector<std::uint8_t> hello(wire::kMaxUdpHello);
+  hello.resize(wire::encode_udp_hello(hello, token, rebind_key, cookie));
+  if (!send_to(port, hello)) return std::nullopt;
+  return next_reply(2000);
+}
+
 std::optional<wire::HelloReply> UdpPeer::handshake(std::uint16_t main_port,
                                                    const std::string& token,
                                                    std::uint64_t rebind_key) {
-  std::vector<std::uint8_t> hello(600);
-  hello.resize(wire::encode_hello(hello, token, rebind_key));
   std::uint16_t port = main_port;
-  for (int hop = 0; hop < 2; ++hop) {
-    if (!send_to(port, hello)) return std::nullopt;
-    // Skip anything that is not a reply (events from an earlier session, forwarded data).
-    for (int i = 0; i < 50; ++i) {
-      auto d = recv(2000);
-      if (!d) return std::nullopt;
-      wire::HelloReply r;
-      if (!wire::parse_hello_reply(*d, r)) continue;
-      if (r.status == wire::Status::redirect && hop == 0) {
-        port = r.data_port;
-        break;
-      }
-      if (r.status == wire::Status::ok) data_port = r.data_port;
-      return r;
+  std::uint64_t cookie = 0;
+  bool redirected = false;
+  // At most: HELLO, REDIRECT, HELLO, COOKIE, HELLO, and one more COOKIE if an epoch turned.
+  for (int round = 0; round < 4; ++round) {
+    auto r = hello_once(port, token, rebind_key, cookie);
+    if (!r) return std::nullopt;
+    if (r->status == wire::Status::redirect && !redirected) {
+      redirected = true;
+      port = r->data_port;
+      cookie = 0;  // a cookie is for one relay port
+      continue;
     }
+    if (r->status == wire::Status::cookie) {
+      cookie = r->rebind_key;
+      continue;
+    }
+    if (r->status == wire::Status::ok) data_port = r->data_port;
+    return r;
   }
   return std::nullopt;
 }
@@ -146,8 +170,8 @@ bool TcpPeer::recv_exact(std::span<std::uint8_t> out) const {
 }
 
 std::optional<wire::HelloReply> TcpPeer::handshake(const std::string& token) const {
-  std::vector<std::uint8_t> hello(600);
-  hello.resize(wire::encode_hello(hello, token, 0, 0));  // no padding on TCP
+  std::vector<std::uint8_t> hello(wire::kMaxUdpHello);
+  hello.resize(wire::encode_tcp_hello(hello, token));  // no padding on TCP
   if (!send_all(hello)) return std::nullopt;
   std::array<std::uint8_t, wire::kHelloReplySize> reply{};
   wire::HelloReply r;
@@ -165,12 +189,19 @@ void TcpPeer::shutdown_write() const {
   ::shutdown(fd_, SHUT_WR);
 }
 
-Tokens::Tokens() : keyring_(auth::parse_relay_secrets(RelayProcess::kSecret), "k1") {
+Tokens::Tokens(std::uint64_t seed)
+    : keyring_(auth::parse_relay_secrets(RelayProcess::kSecret), "k1"), state_(seed) {
   new_session();
 }
 
 void Tokens::new_session() {
-  RAND_bytes(session_.data(), static_cast<int>(session_.size()));
+  // splitmix64: the same ids on every platform and every run.
+  for (std::size_t i = 0; i < session_.size(); i += 8) {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    wire::put_u64(session_.data() + i, z ^ (z >> 31));
+  }
 }
 
 auth::RelayTokenClaims Tokens::claims(std::uint8_t slot, const std::string& client) {
@@ -189,6 +220,15 @@ std::string Tokens::mint(std::uint8_t slot, const std::string& client) {
 
 std::string Tokens::mint(const auth::RelayTokenClaims& claims) {
   return keyring_.mint(claims).value();
+}
+
+bool poll_until(const std::function<bool()>& condition, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace sudachi::relay::test

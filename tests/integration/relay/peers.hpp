@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -15,19 +16,28 @@ namespace sudachi::relay::test {
 
 class UdpPeer {
  public:
-  UdpPeer();
+  // Bound to `ip`:`port` (a loopback address; port 0: any free one).
+  explicit UdpPeer(const char* ip = "127.0.0.1", std::uint16_t port = 0);
   ~UdpPeer();
   UdpPeer(const UdpPeer&) = delete;
   UdpPeer& operator=(const UdpPeer&) = delete;
 
+  bool bound() const { return local_port_ != 0; }
   std::uint16_t local_port() const { return local_port_; }
   bool send_to(std::uint16_t port, std::span<const std::uint8_t> bytes) const;
   bool send(std::span<const std::uint8_t> bytes) const { return send_to(data_port, bytes); }
   std::optional<std::vector<std::uint8_t>> recv(int timeout_ms) const;
-  // HELLO to `main_port`, following a REDIRECT; sets data_port on OK. Status of the last reply
-  // (nullopt when no reply came within 2 s).
+  // The client's UDP handshake (docs/relay-protocol.md §7): HELLO to `main_port`, following a
+  // REDIRECT and answering a COOKIE with the same HELLO carrying it; sets data_port on OK.
+  // The last reply (nullopt when none came within 2 s).
   std::optional<wire::HelloReply> handshake(std::uint16_t main_port, const std::string& token,
                                             std::uint64_t rebind_key = 0);
+  // One HELLO (with `cookie`, 0 for none) and its reply, nothing followed.
+  std::optional<wire::HelloReply> hello_once(std::uint16_t port, const std::string& token,
+                                             std::uint64_t rebind_key = 0,
+                                             std::uint64_t cookie = 0) const;
+  // Waits for the next HELLO_REPLY, skipping other datagrams.
+  std::optional<wire::HelloReply> next_reply(int timeout_ms) const;
   // Waits for an EVENT datagram (skipping others) for up to timeout_ms.
   std::optional<std::vector<std::uint8_t>> wait_event(int timeout_ms) const;
 
@@ -59,10 +69,12 @@ class TcpPeer {
   int fd_ = -1;
 };
 
-// Mints tokens like the room server, with the secret the relay was started with.
+// Mints tokens like the room server, with the secret the relay was started with. Session ids
+// come from a seeded generator, so which worker owns a session (and thus whether a HELLO is
+// redirected) is the same in every run; `seed` tells instances in one test apart.
 class Tokens {
  public:
-  Tokens();
+  explicit Tokens(std::uint64_t seed = 1);
   auth::RelayTokenClaims claims(std::uint8_t slot,
                                 const std::string& client);  // for the current session
   std::string mint(std::uint8_t slot, const std::string& client);
@@ -72,10 +84,21 @@ class Tokens {
 
  private:
   auth::RelayTokenKeyring keyring_;
+  std::uint64_t state_;
   wire::SessionId session_{};
 };
 
 std::int64_t unix_ms_now();
 std::vector<std::uint8_t> data_datagram(std::span<const std::uint8_t> payload);
+
+// Polls `condition` every 20 ms until it holds or `timeout_ms` passed; whether it held.
+template <class F>
+bool eventually(F&& condition, int timeout_ms = 5000);
+
+bool poll_until(const std::function<bool()>& condition, int timeout_ms);
+template <class F>
+bool eventually(F&& condition, int timeout_ms) {
+  return poll_until(std::function<bool()>(std::forward<F>(condition)), timeout_ms);
+}
 
 }  // namespace sudachi::relay::test

@@ -4,6 +4,7 @@
 
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -30,7 +32,8 @@ std::string make_temp_dir() {
 
 }  // namespace
 
-RelayProcess::RelayProcess(const std::string& backend, std::vector<std::string> extra) {
+RelayProcess::RelayProcess(const std::string& backend, std::vector<std::string> extra,
+                           unsigned max_open_files) {
   dir_ = make_temp_dir();
   const std::string port_file = dir_ + "/ports";
   std::vector<std::string> args = {SUDACHI_RELAY_BINARY,
@@ -64,6 +67,10 @@ RelayProcess::RelayProcess(const std::string& backend, std::vector<std::string> 
     const std::string log = dir_ + "/log";
     std::FILE* f = std::freopen(log.c_str(), "w", stderr);
     (void)f;
+    if (max_open_files > 0) {
+      const rlimit limit{max_open_files, max_open_files};
+      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -132,6 +139,42 @@ std::string RelayProcess::log() const {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::size_t RelayProcess::log_lines_with(const std::string& text) const {
+  std::istringstream in(log());
+  std::size_t n = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(text) != std::string::npos) ++n;
+  }
+  return n;
+}
+
+double RelayProcess::cpu_seconds() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces, so start after its ')'): state is
+  // field 3, utime and stime fields 14 and 15.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::strtod(field.c_str(), nullptr);
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double RelayProcess::metric_at_least(const std::string& series, double at_least,
+                                     int timeout_ms) const {
+  double value = -1;
+  for (int waited = 0; waited <= timeout_ms; waited += 20) {
+    value = metric(series);
+    if (value >= at_least) return value;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return value;
 }
 
 std::string RelayProcess::http_get(const std::string& path) const {

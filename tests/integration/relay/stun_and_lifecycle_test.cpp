@@ -37,7 +37,7 @@ TEST_P(RelayIT, StunBindingWithTurnutilsStunclient) {
   const auto at = out.find(label);
   ASSERT_NE(at, std::string::npos) << out;
   EXPECT_GT(std::atoi(out.c_str() + at + label.size()), 0) << out;
-  EXPECT_GE(relay.metric("sudachi_relay_stun_requests_total{result=\"answered\"}"), 1);
+  EXPECT_GE(relay.metric_at_least("sudachi_relay_stun_requests_total{result=\"answered\"}", 1), 1);
 }
 
 TEST_P(RelayIT, StunAnswersOurOwnClientWithTheMappedPort) {
@@ -58,7 +58,9 @@ TEST_P(RelayIT, StunAnswersOurOwnClientWithTheMappedPort) {
 }
 
 TEST_P(RelayIT, AdminEndpointsAndSigtermDrain) {
-  RelayProcess relay(GetParam(), {"--drain-grace-s", "1"});
+  // The grace period must outlast the second peer's handshake (three round trips) on a
+  // loaded machine; its end is awaited with a deadline, never assumed.
+  RelayProcess relay(GetParam(), {"--drain-grace-s", "3"});
   ASSERT_TRUE(relay.started()) << relay.log();
   EXPECT_EQ(relay.http_get("/health").substr(0, 3), "200");
   EXPECT_EQ(relay.http_get("/ready").substr(0, 3), "200");
@@ -72,23 +74,20 @@ TEST_P(RelayIT, AdminEndpointsAndSigtermDrain) {
   UdpPeer a, b;
   ASSERT_STATUS(a.handshake(relay.udp_port(), tokens.mint(0, "alice")), Status::ok);
   relay.send_signal(SIGTERM);
-  for (int i = 0; i < 50 && relay.http_get("/ready").substr(0, 3) != "503"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_EQ(relay.http_get("/ready").substr(0, 3), "503");
+  EXPECT_TRUE(eventually([&] { return relay.http_get("/ready").substr(0, 3) == "503"; }));
   // An open session may still complete; a new one is refused.
   ASSERT_STATUS(b.handshake(relay.udp_port(), tokens.mint(1, "bob")), Status::ok);
-  auto joined = a.wait_event(1000);
+  auto joined = a.wait_event(5000);
   ASSERT_TRUE(joined);
   EXPECT_EQ(*joined, (std::vector<std::uint8_t>{0xC6, 1, 0, 0}));
   tokens.new_session();
   UdpPeer c;
   ASSERT_STATUS(c.handshake(relay.udp_port(), tokens.mint(0, "carol")), Status::draining);
   // After the grace period the session is closed with DRAINING and the process exits 0.
-  auto closed = a.wait_event(3000);
+  auto closed = a.wait_event(10'000);
   ASSERT_TRUE(closed);
   EXPECT_EQ(*closed, (std::vector<std::uint8_t>{0xC6, 2, 4, 0}));
-  EXPECT_EQ(relay.wait_exit(5000), 0) << relay.log();
+  EXPECT_EQ(relay.wait_exit(10'000), 0) << relay.log();
 }
 
 TEST_P(RelayIT, TcpWaitingPeerGetsTheDrainingMarker) {

@@ -95,10 +95,7 @@ TEST_P(RelayIT, TcpPairStreams16MBEachWayWithSha256) {
   EXPECT_EQ(got_a, sent_b);
   EXPECT_GE(relay.metric("relay_bandwidth_bytes_total{server_region=\"local\"}"), 2.0 * kBytes);
   // Both half-closes passed on: the session ends.
-  for (int i = 0; i < 50 && relay.metric("sudachi_relay_sessions_active") != 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(relay.metric("sudachi_relay_sessions_active"), 0);
+  EXPECT_TRUE(eventually([&] { return relay.metric("sudachi_relay_sessions_active") == 0; }));
 }
 
 TEST_P(RelayIT, TcpBandwidthLimitSlowsTheStream) {

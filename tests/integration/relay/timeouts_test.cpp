@@ -21,40 +21,44 @@ TEST_P(RelayIT, UdpUnpairedPeerIsDroppedAfterThePairingTimeout) {
   UdpPeer a;
   const auto start = Clock::now();
   ASSERT_STATUS(a.handshake(relay.udp_port(), tokens.mint(0, "alice")), Status::ok);
-  auto closed = a.wait_event(3000);
+  auto closed = a.wait_event(10'000);
   ASSERT_TRUE(closed);
   EXPECT_EQ(*closed, (std::vector<std::uint8_t>{0xC6, 2, 2, 0}));  // PAIRING_TIMEOUT
   EXPECT_GE(ms_since(start), 450);
   // Unbound now: a keepalive gets no echo.
   ASSERT_TRUE(a.send(std::array<std::uint8_t, 4>{0xC3, 0, 0, 0}));
   EXPECT_FALSE(a.recv(200));
-  EXPECT_GE(relay.metric("sudachi_relay_sessions_closed_total{reason=\"pairing_timeout\"}"), 1);
+  EXPECT_GE(
+      relay.metric_at_least("sudachi_relay_sessions_closed_total{reason=\"pairing_timeout\"}", 1),
+      1);
 }
 
 TEST_P(RelayIT, UdpIdleSessionIsClosedAndKeepalivesKeepItOpen) {
-  RelayProcess relay(GetParam(), {"--idle-timeout-s", "1"});
+  // The idle timeout is ten keepalive intervals: only a 1.8 s stall of this test could close
+  // the session early, which keeps the test deterministic on a loaded machine.
+  RelayProcess relay(GetParam(), {"--idle-timeout-s", "2"});
   ASSERT_TRUE(relay.started()) << relay.log();
   Tokens tokens;
   UdpPeer a, b;
   ASSERT_STATUS(a.handshake(relay.udp_port(), tokens.mint(0, "alice")), Status::ok);
   ASSERT_STATUS(b.handshake(relay.udp_port(), tokens.mint(1, "bob")), Status::ok);
-  ASSERT_TRUE(a.wait_event(1000));  // PEER_JOINED
-  // 1.5 s of keepalives every 250 ms: longer than the idle timeout, yet still open.
-  for (int i = 0; i < 6; ++i) {
+  ASSERT_TRUE(a.wait_event(5000));  // PEER_JOINED
+  // 3 s of keepalives every 200 ms: longer than the idle timeout, yet still open.
+  for (int i = 0; i < 15; ++i) {
     ASSERT_TRUE(a.send(std::array<std::uint8_t, 4>{0xC3, 0, 0, 0}));
-    auto ack = a.recv(1000);
+    auto ack = a.recv(5000);
     ASSERT_TRUE(ack) << "keepalive " << i;
-    ASSERT_EQ((*ack)[0], 0xC4);
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    ASSERT_EQ((*ack)[0], 0xC4) << "keepalive " << i;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   const auto silent = Clock::now();
-  auto closed_a = a.wait_event(3000);
-  auto closed_b = b.wait_event(1000);
+  auto closed_a = a.wait_event(10'000);
+  auto closed_b = b.wait_event(5000);
   ASSERT_TRUE(closed_a);
   ASSERT_TRUE(closed_b);
   EXPECT_EQ(*closed_a, (std::vector<std::uint8_t>{0xC6, 2, 1, 0}));  // IDLE_TIMEOUT
   EXPECT_EQ(*closed_b, (std::vector<std::uint8_t>{0xC6, 2, 1, 0}));
-  EXPECT_GE(ms_since(silent), 500);
+  EXPECT_GE(ms_since(silent), 1500);  // the last keepalive went 200 ms before `silent`
 }
 
 TEST_P(RelayIT, TcpPairingAndIdleTimeouts) {

@@ -132,7 +132,7 @@ TEST_F(SessionTableTest, SweepClosesUnpairedAndIdleSessions) {
   table.bind(udp(2, 0, "b", 2000), 0);
   table.bind(udp(2, 1, "c", 2001), 0);
   std::vector<wire::CloseReason> closed;
-  auto collect = [&](Session&, wire::CloseReason r) { closed.push_back(r); };
+  auto collect = [&](Session&, wire::CloseReason r, SessionEnd) { closed.push_back(r); };
   table.sweep(999, collect);
   EXPECT_TRUE(closed.empty());
   table.sweep(1000, collect);
@@ -147,6 +147,134 @@ TEST_F(SessionTableTest, SweepClosesUnpairedAndIdleSessions) {
   EXPECT_EQ(closed[1], wire::CloseReason::idle_timeout);
   EXPECT_EQ(table.size(), 0u);
   EXPECT_EQ(budget.active(), 0);
+}
+
+// Keepalives alone do not hold a session: without DATA it ends after the data idle timeout,
+// and nothing outlives the maximum lifetime.
+TEST(SessionTableExpiry, DataIdleTimeoutAndMaxLifetime) {
+  SessionBudget budget{10};
+  SessionLimits limits;
+  limits.pairing_timeout_ms = 1000;
+  limits.idle_timeout_ms = 5000;
+  limits.data_idle_timeout_ms = 20'000;
+  limits.max_lifetime_ms = 100'000;
+  SessionTable table{limits, budget};
+  table.bind(udp(1, 0, "a", 1000), 0);
+  table.bind(udp(1, 1, "b", 1001), 100);  // paired at 100: the data clock starts
+  table.bind(udp(2, 0, "c", 2000), 0);
+  table.bind(udp(2, 1, "d", 2001), 0);
+  std::vector<std::pair<wire::CloseReason, SessionEnd>> closed;
+  auto collect = [&](Session&, wire::CloseReason r, SessionEnd e) { closed.emplace_back(r, e); };
+  Session* kept_alive = table.find(sid(1));
+  Session* busy = table.find(sid(2));
+  for (std::int64_t t = 1000; t < 20'100; t += 1000) {  // keepalives only, every second
+    kept_alive->last_activity_ms = t;
+    busy->last_activity_ms = t;
+    busy->last_data_ms = t;
+    table.sweep(t, collect);
+  }
+  EXPECT_TRUE(closed.empty());
+  kept_alive->last_activity_ms = 20'100;
+  table.sweep(20'100, collect);
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].first, wire::CloseReason::idle_timeout);  // to the peers: idle
+  EXPECT_EQ(closed[0].second, SessionEnd::data_idle_timeout);   // to the operator: no data
+  EXPECT_EQ(table.find(sid(1)), nullptr);
+  for (std::int64_t t = 21'000; t < 100'000; t += 1000) {
+    busy->last_activity_ms = t;
+    busy->last_data_ms = t;
+    table.sweep(t, collect);
+  }
+  EXPECT_EQ(closed.size(), 1u);
+  table.sweep(100'000, collect);
+  ASSERT_EQ(closed.size(), 2u);
+  EXPECT_EQ(closed[1].first, wire::CloseReason::max_lifetime);
+  EXPECT_EQ(closed[1].second, SessionEnd::max_lifetime);
+  EXPECT_EQ(budget.active(), 0);
+}
+
+TEST(SessionTableExpiry, ZeroDisablesDataIdleAndLifetime) {
+  SessionBudget budget{10};
+  SessionLimits limits;
+  limits.idle_timeout_ms = 5000;
+  limits.data_idle_timeout_ms = 0;
+  limits.max_lifetime_ms = 0;
+  SessionTable table{limits, budget};
+  table.bind(udp(1, 0, "a", 1000), 0);
+  table.bind(udp(1, 1, "b", 1001), 0);
+  int closed = 0;
+  for (std::int64_t t = 1000; t < 1'000'000; t += 1000) {
+    table.find(sid(1))->last_activity_ms = t;
+    table.sweep(t, [&](Session&, wire::CloseReason, SessionEnd) { ++closed; });
+  }
+  EXPECT_EQ(closed, 0);
+}
+
+TEST(SessionTableIpLimits, WaitingAndBoundSlotsPerIp) {
+  SessionBudget budget{100};
+  IpSessionLimits ip{3, 2};
+  SessionTable table{SessionLimits{}, budget, &ip};
+  auto from = [](std::uint8_t host, std::uint16_t port) {
+    Endpoint e = ep(port);
+    e.addr[3] = host;
+    return e;
+  };
+  auto bind = [&](std::uint8_t session, std::uint8_t slot, std::uint8_t host, std::uint16_t port) {
+    auto r = udp(session, slot, slot == 0 ? "a" : "b", port);
+    r.from = from(host, port);
+    return table.bind(r, 0);
+  };
+  EXPECT_EQ(bind(1, 0, 1, 1000).status, Status::ok);
+  EXPECT_EQ(bind(2, 0, 1, 1001).status, Status::ok);
+  const auto third = bind(3, 0, 1, 1002);
+  EXPECT_EQ(third.status, Status::over_capacity);
+  EXPECT_EQ(third.ip_limit, IpSessionLimits::Verdict::too_many_waiting);
+  EXPECT_EQ(budget.active(), 2);  // a refusal takes no budget
+  EXPECT_EQ(ip.waiting(from(1, 0)), 2u);
+  EXPECT_EQ(bind(1, 1, 2, 2000).status, Status::ok);  // host 2 joins: host 1 waits once less
+  EXPECT_EQ(ip.waiting(from(1, 0)), 1u);
+  EXPECT_EQ(bind(3, 0, 1, 1002).status, Status::ok);
+  EXPECT_EQ(ip.slots(from(1, 0)), 3u);
+  const auto fourth = bind(4, 0, 1, 1003);
+  EXPECT_EQ(fourth.ip_limit, IpSessionLimits::Verdict::too_many_slots);
+
+  // Re-binding to another IP counts there, and frees the old one.
+  const std::uint64_t key = table.find(sid(2))->slots[0].rebind_key;
+  auto move = udp(2, 0, "a", 3000, key);
+  move.from = from(3, 3000);
+  EXPECT_EQ(table.bind(move, 1).status, Status::ok);
+  EXPECT_EQ(ip.slots(from(1, 0)), 2u);
+  EXPECT_EQ(ip.slots(from(3, 0)), 1u);
+  EXPECT_EQ(ip.waiting(from(3, 0)), 1u);
+
+  // Closing gives everything back: by close(), by the sweep, and by close_all().
+  table.close(*table.find(sid(1)));
+  EXPECT_EQ(ip.slots(from(2, 0)), 0u);
+  table.sweep(1'000'000, [](Session&, wire::CloseReason, SessionEnd) {});
+  EXPECT_EQ(ip.slots(from(1, 0)), 0u);
+  EXPECT_EQ(ip.waiting(from(3, 0)), 0u);
+  EXPECT_EQ(bind(5, 0, 1, 1005).status, Status::ok);
+  EXPECT_EQ(bind(5, 1, 4, 4000).status, Status::ok);
+  table.close_all([](Session&, wire::CloseReason, SessionEnd) {});
+  EXPECT_EQ(ip.slots(from(1, 0)), 0u);
+  EXPECT_EQ(ip.slots(from(4, 0)), 0u);
+  EXPECT_EQ(budget.active(), 0);
+}
+
+TEST(SessionTableIpLimits, TcpSlotsCountUnderTheirPeersAddress) {
+  SessionBudget budget{100};
+  IpSessionLimits ip{1, 1};
+  SessionTable table{SessionLimits{}, budget, &ip};
+  BindRequest tcp;
+  tcp.session_id = sid(1);
+  tcp.client_id = "a";
+  tcp.transport = Transport::tcp;
+  tcp.from = ep(1000);
+  EXPECT_EQ(table.bind(tcp, 0).status, Status::ok);
+  tcp.session_id = sid(2);
+  tcp.from = ep(1001);  // same IP, another connection
+  EXPECT_EQ(table.bind(tcp, 0).status, Status::over_capacity);
+  EXPECT_EQ(table.find(ep(1000)).session, nullptr);  // TCP is never in the UDP address map
 }
 
 TEST_F(SessionTableTest, CloseFreesEverything) {

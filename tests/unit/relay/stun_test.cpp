@@ -2,8 +2,10 @@
 
 #include <array>
 #include <cstring>
+#include <vector>
 
 #include "relay/stun.hpp"
+#include "relay/wire.hpp"
 
 namespace sudachi::relay::stun {
 namespace {
@@ -94,6 +96,23 @@ TEST(Stun, ResponseV6WithFingerprint) {
   BindingRequest parsed;
   EXPECT_EQ(parse_binding_request({out.data(), n}, parsed), Parse::other_stun);
   EXPECT_EQ(encode_binding_response({out.data(), 40}, req, mapped, true), 0u);
+}
+
+// A hostile response (clients parse what any server sends) whose last attribute is not padded
+// must not make the parser step past the end. Exactly sized, so ASan sees any overrun.
+TEST(Stun, ResponseWithAnUnpaddedLastAttributeIsRefused) {
+  std::vector<std::uint8_t> d(25, 0);
+  d[0] = 0x01;
+  d[1] = 0x01;  // Binding success
+  d[3] = 5;     // length: one 4-byte attribute header and one value byte
+  wire::put_u32(&d[4], kMagicCookie);
+  std::memcpy(&d[8], kTid.data(), kTid.size());
+  d[20] = 0x80;
+  d[21] = 0x22;  // SOFTWARE
+  d[23] = 1;
+  d[24] = 'x';
+  Endpoint mapped;
+  EXPECT_FALSE(parse_binding_response(d, kTid, mapped));
 }
 
 }  // namespace

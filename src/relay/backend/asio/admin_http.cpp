@@ -76,7 +76,10 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
 }  // namespace
 
 AdminHttp::AdminHttp(asio::io_context& context, Handlers handlers)
-    : context_(context), handlers_(std::move(handlers)), acceptor_(context) {}
+    : context_(context),
+      handlers_(std::move(handlers)),
+      acceptor_(context),
+      backoff_(context, "admin") {}
 
 std::uint16_t AdminHttp::bind(const asio::ip::address& address, std::uint16_t port) {
   const tcp::endpoint ep(address, port);
@@ -93,8 +96,10 @@ void AdminHttp::start() {
 
 void AdminHttp::accept() {
   acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
-    if (!acceptor_.is_open()) return;
-    if (!ec) std::make_shared<AdminSession>(std::move(socket), handlers_)->start();
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) return backoff_.after_failure(ec, [this] { accept(); });
+    backoff_.on_success();
+    std::make_shared<AdminSession>(std::move(socket), handlers_)->start();
     accept();
   });
 }
@@ -103,6 +108,7 @@ void AdminHttp::close() {
   asio::post(context_, [this] {
     beast::error_code ignored;
     acceptor_.close(ignored);
+    backoff_.cancel();
   });
 }
 

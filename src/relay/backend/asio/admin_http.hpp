@@ -7,6 +7,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "relay/backend/asio/accept_backoff.hpp"
+
 namespace sudachi::relay::asio_backend {
 
 // The relay's small admin HTTP server (Beast): GET /health, /ready, /metrics. One request per
@@ -29,6 +31,7 @@ class AdminHttp {
   boost::asio::io_context& context_;
   Handlers handlers_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  AcceptBackoff backoff_;
 };
 
 }  // namespace sudachi::relay::asio_backend

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include "relay/backend/asio/local_addresses.hpp"
 #include "relay/now.hpp"
 
 namespace sudachi::relay::asio_backend {
@@ -14,7 +15,9 @@ AsioRelay::AsioRelay(RelayConfig config, const auth::RelayTokenKeyring& keyring,
     : config_(std::move(config)),
       keyring_(keyring),
       udp_io_(std::move(udp_io)),
-      budget_(config_.max_sessions) {
+      budget_(config_.max_sessions),
+      ip_limits_(config_.max_sessions_per_ip, config_.max_waiting_per_ip),
+      shared_{config_, keyring_, budget_, ip_limits_, cookies_, sources_, draining_} {
   if (config_.workers == 0) config_.workers = std::max(1u, std::thread::hardware_concurrency());
 }
 
@@ -28,7 +31,7 @@ AsioRelay::~AsioRelay() {
 BoundPorts AsioRelay::start() {
   const auto address = boost::asio::ip::make_address(config_.bind_address);
   for (std::size_t i = 0; i < config_.workers; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i, config_, keyring_, budget_, draining_, udp_io_));
+    workers_.push_back(std::make_unique<Worker>(i, shared_, udp_io_));
   }
   // Worker i listens on udp_port + i, so operators open one contiguous range; with port 0
   // (tests) every worker takes an ephemeral port.
@@ -45,6 +48,9 @@ BoundPorts AsioRelay::start() {
   BoundPorts bound;
   bound.udp = ports[0];
   bound.tcp = acceptor_->bind(address, config_.tcp_port);
+  std::vector<std::uint16_t> own_ports = ports;
+  own_ports.push_back(bound.tcp);
+  sources_ = SourceFilter(local_source_config(std::move(own_ports), config_.extra_local_addresses));
   drain_timer_.emplace(workers_[0]->context());
   acceptor_->start();
   for (auto& w : workers_) w->start(ports);

@@ -10,7 +10,10 @@
 #include "auth/relay_token.hpp"
 #include "relay/backend/asio/tcp_acceptor.hpp"
 #include "relay/backend/asio/worker.hpp"
+#include "relay/cookie.hpp"
+#include "relay/ip_session_limits.hpp"
 #include "relay/relay_config.hpp"
+#include "relay/source_filter.hpp"
 
 namespace sudachi::relay::asio_backend {
 
@@ -37,7 +40,11 @@ class AsioRelay final : public RelayBackend {
   const auth::RelayTokenKeyring& keyring_;
   UdpIoFactory udp_io_;
   SessionBudget budget_;
+  IpSessionLimits ip_limits_;
+  AddressCookies cookies_;  // a random key per process
+  SourceFilter sources_;    // set in start(), once every port is bound, before any worker runs
   std::atomic<bool> draining_{false};
+  WorkerShared shared_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<TcpAcceptor> acceptor_;
   std::optional<boost::asio::steady_timer> drain_timer_;

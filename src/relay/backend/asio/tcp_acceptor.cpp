@@ -24,14 +24,20 @@ using asio::ip::tcp;
 // One connection's HELLO: header, then exactly the announced token, within the deadline.
 class TcpAcceptor::Handshake : public std::enable_shared_from_this<Handshake> {
  public:
-  Handshake(TcpAcceptor& owner, tcp::socket socket)
+  Handshake(TcpAcceptor& owner, tcp::socket socket, const Endpoint& from)
       : owner_(owner),
         socket_(std::move(socket)),
         timer_(owner.context_),
-        pending_(owner.pending_) {
-    ++*pending_;
+        pending_(owner.pending_),
+        ip_(IpSessionLimits::key(from)) {
+    ++pending_->total;
+    ++pending_->per_ip[ip_];
   }
-  ~Handshake() { --*pending_; }
+  ~Handshake() {
+    --pending_->total;
+    auto it = pending_->per_ip.find(ip_);
+    if (it != pending_->per_ip.end() && --it->second == 0) pending_->per_ip.erase(it);
+  }
 
   void start() {
     timer_.expires_after(std::chrono::milliseconds(owner_.config_.tcp_handshake_timeout_ms));
@@ -121,7 +127,8 @@ class TcpAcceptor::Handshake : public std::enable_shared_from_this<Handshake> {
   TcpAcceptor& owner_;
   tcp::socket socket_;
   asio::steady_timer timer_;
-  std::shared_ptr<std::size_t> pending_;
+  std::shared_ptr<Pending> pending_;
+  Endpoint ip_;  // the per-IP key this handshake counts under
   std::array<std::uint8_t, wire::kHelloFixedSize> header_{};
   std::string token_;
 };
@@ -136,7 +143,7 @@ TcpAcceptor::TcpAcceptor(asio::io_context& context, const RelayConfig& config,
       stats_(stats),
       limiter_(config.handshake_rate_per_s, config.handshake_burst),
       acceptor_(context),
-      retry_timer_(context) {}
+      backoff_(context, "tcp") {}
 
 std::uint16_t TcpAcceptor::bind(const asio::ip::address& address, std::uint16_t port) {
   const tcp::endpoint ep(address, port);
@@ -155,39 +162,41 @@ void TcpAcceptor::start() {
 void TcpAcceptor::accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      boost::system::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      const auto remote = socket.remote_endpoint(ignored);
-      auto handshake = std::make_shared<Handshake>(*this, std::move(socket));
-      Endpoint from;
-      if (!ignored)
-        from = Endpoint::from_sockaddr(remote.data(), static_cast<socklen_t>(remote.size()));
-      if (*pending_ > config_.max_pending_tcp_handshakes) {
-        handshake->refuse(wire::Status::over_capacity);
-      } else if (!limiter_.allow(from, steady_now_ms())) {
-        handshake->refuse(wire::Status::rate_limited);
-      } else {
-        handshake->start();
-      }
-    }
-    if (ec) {
-      // EMFILE and friends: retry shortly instead of spinning; fds may free up.
-      retry_timer_.expires_after(std::chrono::milliseconds(100));
-      retry_timer_.async_wait([this](const boost::system::error_code& e) {
-        if (!e) accept();
-      });
-      return;
-    }
+    if (ec) return backoff_.after_failure(ec, [this] { accept(); });
+    backoff_.on_success();
+    on_accept(std::move(socket));
     accept();
   });
+}
+
+void TcpAcceptor::on_accept(tcp::socket socket) {
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  const auto remote = socket.remote_endpoint(ignored);
+  Endpoint from;
+  if (!ignored)
+    from = Endpoint::from_sockaddr(remote.data(), static_cast<socklen_t>(remote.size()));
+  auto it = pending_->per_ip.find(IpSessionLimits::key(from));
+  const std::uint32_t from_ip = it == pending_->per_ip.end() ? 0 : it->second;
+  auto handshake = std::make_shared<Handshake>(*this, std::move(socket), from);
+  // Refusals answer at once and close: the descriptor is free again right away.
+  if (pending_->total > config_.max_pending_tcp_handshakes) {
+    handshake->refuse(wire::Status::over_capacity);
+  } else if (config_.max_waiting_per_ip != 0 && from_ip >= config_.max_waiting_per_ip) {
+    stats_.ip_limit(IpLimit::tcp_pending);
+    handshake->refuse(wire::Status::over_capacity);
+  } else if (!limiter_.allow(from, steady_now_ms())) {
+    handshake->refuse(wire::Status::rate_limited);
+  } else {
+    handshake->start();
+  }
 }
 
 void TcpAcceptor::close() {
   asio::post(context_, [this] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
-    retry_timer_.cancel();
+    backoff_.cancel();
   });
 }
 

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -10,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "auth/relay_token.hpp"
+#include "relay/backend/asio/accept_backoff.hpp"
 #include "relay/ip_rate_limiter.hpp"
 #include "relay/relay_config.hpp"
 #include "relay/worker_stats.hpp"
@@ -19,8 +21,8 @@ namespace sudachi::relay::asio_backend {
 class Worker;
 
 // Accepts TCP connections on the relay's TCP port, reads and verifies each HELLO (bounded in
-// size, time and number in progress), then hands the socket to the worker that owns the
-// session. Runs on worker 0's thread and counts into worker 0's stats.
+// size, time, number in progress and number in progress per IP), then hands the socket to the
+// worker that owns the session. Runs on worker 0's thread and counts into worker 0's stats.
 class TcpAcceptor {
  public:
   TcpAcceptor(boost::asio::io_context& context, const RelayConfig& config,
@@ -33,7 +35,14 @@ class TcpAcceptor {
 
  private:
   class Handshake;
+  // Handshakes in progress, in total and per IP; shared with them (a Handshake may outlive
+  // the acceptor by a queued handler).
+  struct Pending {
+    std::size_t total = 0;
+    std::unordered_map<Endpoint, std::uint32_t, EndpointHash> per_ip;
+  };
   void accept();
+  void on_accept(boost::asio::ip::tcp::socket socket);
 
   boost::asio::io_context& context_;
   const RelayConfig& config_;
@@ -42,8 +51,8 @@ class TcpAcceptor {
   WorkerStats& stats_;
   IpRateLimiter limiter_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  boost::asio::steady_timer retry_timer_;
-  std::shared_ptr<std::size_t> pending_ = std::make_shared<std::size_t>(0);
+  AcceptBackoff backoff_;
+  std::shared_ptr<Pending> pending_ = std::make_shared<Pending>();
 };
 
 }  // namespace sudachi::relay::asio_backend

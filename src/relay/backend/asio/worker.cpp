@@ -17,7 +17,10 @@ namespace {
 // Timeouts are checked by a sweep rather than a timer per session: cheap at 10k sessions and
 // nothing to reschedule per packet. Its period bounds how late a timeout fires.
 std::chrono::milliseconds sweep_period(const SessionLimits& limits) {
-  const std::int64_t shortest = std::min(limits.pairing_timeout_ms, limits.idle_timeout_ms);
+  std::int64_t shortest = std::min(limits.pairing_timeout_ms, limits.idle_timeout_ms);
+  for (const std::int64_t optional : {limits.data_idle_timeout_ms, limits.max_lifetime_ms}) {
+    if (optional > 0) shortest = std::min(shortest, optional);
+  }
   return std::chrono::milliseconds(std::clamp<std::int64_t>(shortest / 10, 50, 1000));
 }
 
@@ -31,15 +34,13 @@ void send_reply(boost::asio::ip::tcp::socket& s, const wire::HelloReply& r) {
 
 }  // namespace
 
-Worker::Worker(std::size_t index, const RelayConfig& config, const auth::RelayTokenKeyring& keyring,
-               SessionBudget& budget, const std::atomic<bool>& draining, UdpIoFactory udp_io)
+Worker::Worker(std::size_t index, const WorkerShared& shared, UdpIoFactory udp_io)
     : work_(context_.get_executor()),
       index_(index),
-      config_(config),
-      keyring_(keyring),
-      draining_(draining),
-      table_(config.limits, budget),
-      limiter_(config.handshake_rate_per_s, config.handshake_burst),
+      shared_(shared),
+      config_(shared.config),
+      table_(config_.limits, shared.budget, &shared.ip_limits),
+      limiter_(config_.handshake_rate_per_s, config_.handshake_burst),
       udp_(context_),
       sweep_timer_(context_),
       udp_io_factory_(std::move(udp_io)) {}
@@ -62,8 +63,8 @@ std::uint16_t Worker::bind_udp(const boost::asio::ip::address& address, std::uin
 }
 
 void Worker::start(std::vector<std::uint16_t> udp_ports) {
-  handler_.emplace(WorkerIdentity{index_, std::move(udp_ports), config_.relay_id}, keyring_, table_,
-                   limiter_, stats_, draining_);
+  handler_.emplace(WorkerIdentity{index_, std::move(udp_ports), config_.relay_id}, shared_.keyring,
+                   shared_.cookies, shared_.sources, table_, limiter_, stats_, shared_.draining);
   udp_io_ = udp_io_factory_(context_, udp_, *handler_, stats_);
   udp_io_->start();
   arm_sweep();
@@ -74,14 +75,15 @@ void Worker::arm_sweep() {
   sweep_timer_.expires_after(sweep_period(config_.limits));
   sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    table_.sweep(steady_now_ms(),
-                 [this](Session& s, wire::CloseReason reason) { on_session_closing(s, reason); });
+    table_.sweep(steady_now_ms(), [this](Session& s, wire::CloseReason reason, SessionEnd end) {
+      on_session_closing(s, reason, end);
+    });
     arm_sweep();
   });
 }
 
-void Worker::on_session_closing(Session& s, wire::CloseReason reason) {
-  stats_.closed(session_end_from(reason));
+void Worker::on_session_closing(Session& s, wire::CloseReason reason, SessionEnd end) {
+  stats_.closed(end);
   spdlog::debug("relay session closed ({}): {} + {} bytes", static_cast<int>(reason),
                 s.slots[0].bytes, s.slots[1].bytes);
   if (s.transport == Transport::udp) {
@@ -144,14 +146,21 @@ void Worker::adopt_tcp(boost::asio::ip::tcp::socket socket, TokenCheck token) {
   bind.token_expired = token.expired;  // no re-binding over TCP: expired means EXPIRED
   bind.transport = Transport::tcp;
   bind.tcp = pair.get();
-  bind.draining = draining_.load(std::memory_order_relaxed);
+  boost::system::error_code ignored;
+  const auto remote = socket.remote_endpoint(ignored);
+  if (!ignored) {
+    bind.from = Endpoint::from_sockaddr(remote.data(), static_cast<socklen_t>(remote.size()));
+  }
+  bind.draining = shared_.draining.load(std::memory_order_relaxed);
   const BindResult result = table_.bind(bind, steady_now_ms());
   reply.status = result.status;
-  if (result.status == wire::Status::over_capacity) reply.retry_after_s = 5;
+  if (result.status == wire::Status::over_capacity) {
+    reply.retry_after_s = 5;
+    stats_.ip_refused(result.ip_limit);
+  }
   stats_.handshake(Transport::tcp, result.status);
   if (result.status != wire::Status::ok) {
     send_reply(socket, reply);
-    boost::system::error_code ignored;
     socket.close(ignored);
     return;
   }
@@ -165,8 +174,9 @@ void Worker::adopt_tcp(boost::asio::ip::tcp::socket socket, TokenCheck token) {
 
 void Worker::shut_down() {
   boost::asio::post(context_, [this] {
-    table_.close_all(
-        [this](Session& s, wire::CloseReason reason) { on_session_closing(s, reason); });
+    table_.close_all([this](Session& s, wire::CloseReason reason, SessionEnd end) {
+      on_session_closing(s, reason, end);
+    });
     sweep_timer_.cancel();
     boost::system::error_code ignored;
     udp_.close(ignored);

@@ -17,21 +17,36 @@
 #include "auth/relay_token.hpp"
 #include "relay/backend/asio/tcp_pair.hpp"
 #include "relay/backend/asio/udp_io.hpp"
+#include "relay/cookie.hpp"
 #include "relay/datagram_handler.hpp"
 #include "relay/ip_rate_limiter.hpp"
+#include "relay/ip_session_limits.hpp"
 #include "relay/relay_config.hpp"
 #include "relay/session_table.hpp"
+#include "relay/source_filter.hpp"
 #include "relay/token_check.hpp"
 #include "relay/worker_stats.hpp"
 
 namespace sudachi::relay::asio_backend {
 
+// What the workers share, owned by AsioRelay and outliving them. The budget and the per-IP
+// limits are thread-safe; the rest is immutable once the workers start (`sources` is
+// complete only then: it needs every bound port).
+struct WorkerShared {
+  const RelayConfig& config;
+  const auth::RelayTokenKeyring& keyring;
+  SessionBudget& budget;
+  IpSessionLimits& ip_limits;
+  const AddressCookies& cookies;
+  const SourceFilter& sources;
+  const std::atomic<bool>& draining;
+};
+
 // One thread, one io_context, one UDP socket, and every session whose id hashes here (UDP and
 // TCP). Nothing in it is touched by another thread except through post(), so no locks.
 class Worker {
  public:
-  Worker(std::size_t index, const RelayConfig& config, const auth::RelayTokenKeyring& keyring,
-         SessionBudget& budget, const std::atomic<bool>& draining, UdpIoFactory udp_io);
+  Worker(std::size_t index, const WorkerShared& shared, UdpIoFactory udp_io);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -53,16 +68,15 @@ class Worker {
 
  private:
   void arm_sweep();
-  void on_session_closing(Session& s, wire::CloseReason reason);
+  void on_session_closing(Session& s, wire::CloseReason reason, SessionEnd end);
   void on_pair_finished(TcpPair& pair, SessionEnd end);
   void drop_pair(TcpPair* pair);
 
   boost::asio::io_context context_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::size_t index_;
+  const WorkerShared& shared_;
   const RelayConfig& config_;
-  const auth::RelayTokenKeyring& keyring_;
-  const std::atomic<bool>& draining_;
   WorkerStats stats_;
   SessionTable table_;
   IpRateLimiter limiter_;
