@@ -180,12 +180,17 @@ DecodeError decode(std::string_view text, Packet& out, const DecodeLimits& limit
                                         ? limits.max_namespace_length + 1
                                         : std::string_view::npos;
     const std::string_view window = text.substr(pos, window_size);
+    // The namespace ends at ',' or, as in the reference parser, at the end of the packet
+    // ("40/admin" is a CONNECT to /admin with no payload).
     const std::size_t comma = window.find(',');
-    if (comma == std::string_view::npos) return DecodeError::bad_namespace;
+    if (comma == std::string_view::npos && pos + window.size() < text.size()) {
+      return DecodeError::bad_namespace;  // longer than allowed
+    }
     const std::string_view nsp = window.substr(0, comma);
+    if (nsp.size() > limits.max_namespace_length) return DecodeError::bad_namespace;
     if (!is_printable_utf8(nsp)) return DecodeError::bad_namespace;
     packet.nsp.assign(nsp);
-    pos += comma + 1;
+    pos += comma == std::string_view::npos ? nsp.size() : comma + 1;
   }
 
   if (pos < text.size() && is_digit(text[pos])) {

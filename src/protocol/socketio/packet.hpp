@@ -34,7 +34,7 @@ enum class DecodeError {
   none,
   empty,
   unknown_type,
-  bad_namespace,    // namespace not terminated by ',' or too long
+  bad_namespace,    // namespace too long or not printable UTF-8
   bad_ack_id,       // digits overflow uint64
   bad_attachments,  // binary packet without a valid "<n>-" prefix
   bad_json,         // payload is not valid JSON, or too deep

@@ -288,11 +288,17 @@ TEST(SocketIoNamespace, ExplicitDefaultNamespaceIsTheDefault) {
   EXPECT_EQ(encode(packet), R"(2["e"])");
 }
 
-TEST(SocketIoNamespace, MustEndWithComma) {
+TEST(SocketIoNamespace, EndsAtCommaOrAtTheEndOfThePacket) {
+  // As socket.io-parser reads it: "40/admin" is a CONNECT to /admin without a payload, so the
+  // server can answer CONNECT_ERROR instead of closing.
   Packet packet;
-  EXPECT_EQ(decode("0/admin", packet), DecodeError::bad_namespace);
-  EXPECT_EQ(decode(R"(2/admin["e"])", packet), DecodeError::bad_namespace);
-  EXPECT_EQ(decode("51-/admin", packet), DecodeError::bad_namespace);
+  ASSERT_EQ(decode("0/admin", packet), DecodeError::none);
+  EXPECT_EQ(packet.type, PacketType::connect);
+  EXPECT_EQ(packet.nsp, "/admin");
+  EXPECT_TRUE(packet.data.is_null());
+  // Without a comma the whole rest is the namespace, which leaves an EVENT without its array.
+  EXPECT_EQ(decode(R"(2/admin["e"])", packet), DecodeError::bad_payload);
+  EXPECT_EQ(decode("51-/admin", packet), DecodeError::bad_payload);
 }
 
 TEST(SocketIoNamespace, LengthLimitIsInclusive) {
@@ -511,7 +517,7 @@ INSTANTIATE_TEST_SUITE_P(
         HostileCase{"engineio_prefix_kept", "42[\"e\"]", DecodeError::bad_payload},
         HostileCase{"truncated_event", "2[\"room:cre", DecodeError::bad_json},
         HostileCase{"truncated_escape", "2[\"\\u12", DecodeError::bad_json},
-        HostileCase{"truncated_namespace", "2/adm", DecodeError::bad_namespace},
+        HostileCase{"truncated_namespace", "2/adm", DecodeError::bad_payload},
         HostileCase{"truncated_attachments", "512", DecodeError::bad_attachments},
         HostileCase{"huge_ack_id", "2" + std::string(100000, '7') + "[\"e\"]",
                     DecodeError::bad_ack_id},
