@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <stdexcept>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -132,11 +133,36 @@ std::optional<RoomServerConfig> parse_config(int argc, char** argv, int& exit_co
   app.add_option("--max-payload", t.max_payload, "Largest Engine.IO message or POST body (bytes)")
       ->envname("MAX_PAYLOAD")
       ->check(CLI::Range(1024ull, 100'000'000ull));
-  app.add_option("--trust-proxy", t.trust_forwarded_for,
-                 "Take client addresses from X-Forwarded-For (only behind a proxy that sets it)")
+  app.add_option("--trust-proxy", t.trusted_proxies,
+                 "Reverse proxies as CIDR blocks (127.0.0.1/32,10.0.0.0/8): connections from them "
+                 "name the client in X-Forwarded-For (the right-most entry that is not a proxy)")
       ->envname("TRUST_PROXY");
+  app.add_option("--cors-origins", t.cors_origins,
+                 "Browser origins allowed cross-origin and on the WebSocket "
+                 "(https://example.org,...; * for any)")
+      ->envname("CORS_ORIGINS")
+      ->delimiter(',');
+  app.add_option("--max-connections", t.max_connections,
+                 "Open TCP connections at most (0: the descriptor limit minus headroom)")
+      ->envname("MAX_CONNECTIONS");
+  app.add_option("--max-connections-per-ip", t.max_connections_per_ip,
+                 "Open TCP connections per client address (trusted proxies exempt; 0: no cap)")
+      ->envname("MAX_CONNECTIONS_PER_IP");
+  app.add_option("--http-idle-timeout-ms", t.http_idle_timeout_ms,
+                 "Keep-alive wait for the next HTTP request")
+      ->envname("HTTP_IDLE_TIMEOUT_MS")
+      ->check(CLI::Range(1'000u, 3'600'000u));
+  app.add_option("--http-header-timeout-ms", t.http_header_timeout_ms,
+                 "Time for a whole request to arrive once it started (slow clients are cut)")
+      ->envname("HTTP_HEADER_TIMEOUT_MS")
+      ->check(CLI::Range(1'000u, 3'600'000u));
   app.add_option("--token-lifetime-s", c.token_lifetime_s, "Lifetime of guest tokens")
       ->envname("TOKEN_LIFETIME_S")
+      ->check(CLI::Range(60, 365 * 24 * 3600));
+  app.add_option("--jwt-max-lifetime-s", c.jwt_max_lifetime_s,
+                 "Longest lifetime of an accepted client token (exp - iat, and exp - now); "
+                 "at least --token-lifetime-s")
+      ->envname("JWT_MAX_LIFETIME_S")
       ->check(CLI::Range(60, 365 * 24 * 3600));
   app.add_option("--relay-token-lifetime-s", c.relay_token_lifetime_s,
                  "How long a relay token may start a session")
@@ -175,6 +201,12 @@ std::optional<RoomServerConfig> parse_config(int argc, char** argv, int& exit_co
       throw std::invalid_argument("--relay-registry needs --redis-url (REDIS_URL)");
     }
     if (!c.redis_url.empty() && !c.relays_given) c.relay_registry = true;
+    if (c.token_lifetime_s > c.jwt_max_lifetime_s) {
+      throw std::invalid_argument("--token-lifetime-s (" + std::to_string(c.token_lifetime_s) +
+                                  ") exceeds --jwt-max-lifetime-s (" +
+                                  std::to_string(c.jwt_max_lifetime_s) +
+                                  "): every guest token would be refused");
+    }
     if (c.redis_prefix.find_first_of("{}") != std::string::npos) {
       throw std::invalid_argument("--redis-prefix must not contain { or }");
     }

@@ -33,6 +33,9 @@ struct RoomServerConfig {
   std::string log_level = "info";
   std::string log_format = "json";
   std::int64_t token_lifetime_s = 7 * 24 * 3600;
+  // The longest any accepted client token may live (auth::JwtSettings::max_lifetime_seconds);
+  // token_lifetime_s must not exceed it, or the server would refuse its own tokens.
+  std::int64_t jwt_max_lifetime_s = 30 * 24 * 3600;
   std::int64_t relay_token_lifetime_s = 60;
   std::uint32_t drain_grace_s = 10;
 

@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/crash_log.hpp"
+#include "common/fd_limit.hpp"
 #include "config.hpp"
 #include "logging.hpp"
 #include "server_wiring.hpp"
@@ -33,6 +35,10 @@ int main(int argc, char** argv) {
 
   try {
     sudachi::app::setup_logging(config->log_level, config->log_format);
+    sudachi::install_crash_log("sudachi-room", config->log_format == "json");
+    // Every connection is a descriptor: take what the hard limit allows.
+    const std::size_t open_files = sudachi::raise_open_file_limit();
+    spdlog::info("open-file limit {}", open_files);
     const sigset_t stop_signals = block_stop_signals();
 
     sudachi::app::RoomServer server(*config);

@@ -127,6 +127,7 @@ namespace {
 
 auth::JwtSettings jwt_settings_for(const RoomServerConfig& config) {
   auth::JwtSettings s;
+  s.max_lifetime_seconds = config.jwt_max_lifetime_s;
   const LoadedSecret loaded =
       load_or_create_secret(config.jwt_secret, config.data_dir, "jwt-secret");
   s.secret = loaded.secret;
@@ -185,6 +186,7 @@ RoomServer::Parts::Parts(const RoomServerConfig& c)
           .shared_state = !c.redis_url.empty(),
           .relay_sessions = state.relay_sessions(),
           .room_resume_secret = jwt_settings.secret,
+          .password_attempts = {.enabled = c.rate_limits},
       }),
       api(api::RoomHttpApi::Dependencies{
           .store = state.store(),
@@ -201,6 +203,7 @@ RoomServer::Parts::Parts(const RoomServerConfig& c)
                               .service = service,
                               .jwt = jwt,
                               .connection_limiter = state.connection_limiter(),
+                              .event_limiter = state.event_limiter(),
                               .api = api,
                               .metrics = registry,
                               .clock = clock,

@@ -5,396 +5,311 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/engineio/packet.hpp"
+#include "protocol/socketio/packet.hpp"
+#include "transport/security_log.hpp"
 #include "transport/session_context.hpp"
-#include "transport/ws_link.hpp"
+#include "transport/ws_connection.hpp"
 
 namespace sudachi::transport {
 namespace asio = boost::asio;
 namespace eio = engineio;
+using eio::CloseReason;
 
 namespace {
-constexpr char kRecordSeparator = '\x1e';
-// Closes the server starts; the client is still there and should hear about them.
-constexpr std::string_view kReasonShutdown = "server shutting down";
-constexpr std::string_view kReasonServerDisconnect = "server disconnect";
+
+websocket::CloseCode close_code_for(CloseReason reason) {
+  switch (reason) {
+    case CloseReason::client_close:
+    case CloseReason::server_disconnect:
+      return websocket::CloseCode::normal;
+    case CloseReason::server_shutdown:
+      return websocket::CloseCode::going_away;
+    case CloseReason::payload_too_large:
+      return websocket::CloseCode::message_too_big;
+    case CloseReason::connect_timeout:
+      return websocket::CloseCode::policy_violation;
+    default:
+      return websocket::CloseCode::protocol_error;
+  }
+}
+
+eio::SessionConfig session_config(const TransportConfig& c) {
+  eio::SessionConfig s;
+  s.ping_interval_ms = c.ping_interval_ms;
+  s.ping_timeout_ms = c.ping_timeout_ms;
+  s.upgrade_timeout_ms = c.upgrade_timeout_ms;
+  s.connect_timeout_ms = c.connect_timeout_ms;
+  s.max_payload = c.max_payload;
+  s.max_queued_frames = c.max_queued_frames;
+  s.max_queued_bytes = c.max_queued_bytes;
+  s.max_packets_per_payload = c.max_packets_per_payload;
+  return s;
+}
+
+metrics::Gauge& sessions_gauge(TransportMetrics& m, eio::Transport t) {
+  return t == eio::Transport::polling ? m.engine_sessions_polling : m.engine_sessions_websocket;
+}
+
 }  // namespace
 
 EngineSession::EngineSession(Executor executor, std::string sid, std::string remote_ip,
-                             Transport transport, SessionContext& ctx)
+                             eio::Transport transport, SessionContext& ctx)
     : executor_(executor),
       sid_(std::move(sid)),
       ctx_(ctx),
-      transport_(transport),
+      core_(session_config(ctx.config), transport, ctx.clock.steady_ms()),
+      counted_as_(transport),
       socketio_(ctx, std::move(remote_ip)),
-      ping_timer_(executor),
-      connect_timer_(executor),
-      upgrade_timer_(executor) {
+      timer_(executor) {
   ctx_.metrics.handshakes.inc();
-  (transport_ == Transport::polling ? ctx_.metrics.engine_sessions_polling
-                                    : ctx_.metrics.engine_sessions_websocket)
-      .inc();
+  sessions_gauge(ctx_.metrics, counted_as_).inc();
 }
 
-EngineSession::~EngineSession() = default;
+EngineSession::~EngineSession() {
+  // A session torn down with its loop (server stop) never ran its close.
+  if (!gauges_released_) sessions_gauge(ctx_.metrics, counted_as_).dec();
+}
 
-// ---------------------------------------------------------------- cross-thread entry points
+std::int64_t EngineSession::now() const {
+  return ctx_.clock.steady_ms();
+}
+
+// ------------------------------------------------------------------ any thread
 
 void EngineSession::send(room::SharedFrame frame) {
   if (executor_.running_in_this_thread()) {
-    enqueue(std::move(frame));
+    core_.send(std::move(frame));
+    schedule_flush();
     return;
   }
   asio::post(executor_, [self = shared_from_this(), f = std::move(frame)]() mutable {
-    self->enqueue(std::move(f));
+    self->core_.send(std::move(f));
+    self->schedule_flush();
   });
 }
 
 void EngineSession::disconnect() {
   asio::post(executor_, [self = shared_from_this()] {
-    if (self->closed_) return;
-    self->enqueue(std::make_shared<const std::string>("41"));
-    self->close(kReasonServerDisconnect);
+    if (self->core_.closed()) return;
+    static const eio::Frame kDisconnect =
+        std::make_shared<const std::string>(socketio::encode_disconnect_frame());
+    self->core_.send(kDisconnect);
+    self->close(CloseReason::server_disconnect);
   });
 }
 
 void EngineSession::shutdown() {
-  asio::post(executor_, [self = shared_from_this()] { self->close(kReasonShutdown); });
+  asio::post(executor_, [self = shared_from_this()] { self->close(CloseReason::server_shutdown); });
 }
 
-// ---------------------------------------------------------------- lifecycle
+// ------------------------------------------------------------------ lifecycle
 
 std::string EngineSession::open_packet() const {
-  return eio::encode_open(sid_, transport_ == Transport::polling, ctx_.config.ping_interval_ms,
-                          ctx_.config.ping_timeout_ms, ctx_.config.max_payload);
+  return eio::encode_open(sid_, core_.transport() == eio::Transport::polling,
+                          ctx_.config.ping_interval_ms, ctx_.config.ping_timeout_ms,
+                          ctx_.config.max_payload);
 }
 
-void EngineSession::start(std::shared_ptr<WsLink> ws) {
-  if (ws) {
-    ws_ = std::move(ws);
+void EngineSession::start(std::shared_ptr<WsConnection> primary) {
+  if (primary) {
+    primary_ = std::move(primary);
     ctx_.metrics.websocket_connections.inc();
-    send_control(open_packet());
+    core_.send(std::make_shared<const std::string>(open_packet()));
   }
-  schedule_ping();
-  connect_timer_.expires_after(std::chrono::milliseconds(ctx_.config.connect_timeout_ms));
-  connect_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-    auto self = weak.lock();
-    if (ec || !self || self->closed_ || self->socketio_.connected()) return;
-    self->close("socket.io connect timeout");
-  });
+  schedule_flush();
 }
 
-void EngineSession::close(std::string_view reason) {
-  if (closed_) return;
-  closed_ = true;
-  ++ping_generation_;
-  ping_timer_.cancel();
-  connect_timer_.cancel();
-  upgrade_timer_.cancel();
-  socketio_.on_close(*this);
-  // A polling client between two GETs would learn of a server-side close only through an
-  // error on its next request ("Session ID unknown"), and then not reconnect cleanly. As the
-  // reference server does, the session stays findable until that GET, which gets what was
-  // queued and a CLOSE packet; bounded by a timer in case the client never comes back.
-  const bool server_initiated = reason == kReasonShutdown || reason == kReasonServerDisconnect;
-  if (server_initiated && transport_ == Transport::polling && !pending_get_ && !upgrading_ &&
-      !probe_ws_) {
-    queue_.push_back(std::make_shared<const std::string>("1"));
-    awaiting_final_poll_ = true;
-    connect_timer_.expires_after(
-        std::chrono::milliseconds(std::min<std::uint32_t>(ctx_.config.ping_timeout_ms, 5'000)));
-    connect_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-      if (auto self = weak.lock(); self && !ec) self->finish_final_poll();
-    });
-  } else {
-    ctx_.registry.remove(sid_);
-  }
-  ctx_.metrics.closed.with({std::string(reason)}).inc();
-  (transport_ == Transport::polling ? ctx_.metrics.engine_sessions_polling
-                                    : ctx_.metrics.engine_sessions_websocket)
-      .dec();
-
-  if (pending_get_) {
-    // A waiting poll learns of the close through a CLOSE packet, after anything queued.
-    queue_.push_back(std::make_shared<const std::string>("1"));
-    flush_poll();
-  }
-  if (ws_) {
-    ws_->close();
-    ws_.reset();
-    ctx_.metrics.websocket_connections.dec();
-  }
-  if (probe_ws_) {
-    probe_ws_->close();
-    probe_ws_.reset();
-  }
-  if (awaiting_final_poll_) return;
-  queue_.clear();
-  queued_bytes_ = 0;
-  SPDLOG_DEBUG("engine.io session {} closed: {}", sid_, reason);
+void EngineSession::abandon() {
+  primary_.reset();
+  probe_.reset();
+  parked_get_ = nullptr;
 }
 
-// ---------------------------------------------------------------- heartbeat
-
-void EngineSession::schedule_ping() {
-  const std::uint64_t generation = ++ping_generation_;
-  ping_timer_.expires_after(std::chrono::milliseconds(ctx_.config.ping_interval_ms));
-  ping_timer_.async_wait([weak = weak_from_this(), generation](boost::system::error_code ec) {
-    if (auto self = weak.lock(); self && !ec) self->on_ping_due(generation);
-  });
+void EngineSession::close(CloseReason reason) {
+  core_.close(reason);
+  schedule_flush();
 }
 
-void EngineSession::on_ping_due(std::uint64_t generation) {
-  if (closed_ || generation != ping_generation_) return;
-  awaiting_pong_ = true;
-  send_control("2");
-  ping_timer_.expires_after(std::chrono::milliseconds(ctx_.config.ping_timeout_ms));
-  ping_timer_.async_wait([weak = weak_from_this(), generation](boost::system::error_code ec) {
-    if (auto self = weak.lock(); self && !ec) self->on_pong_missing(generation);
-  });
-}
-
-void EngineSession::on_pong_missing(std::uint64_t generation) {
-  if (closed_ || generation != ping_generation_ || !awaiting_pong_) return;
-  close("ping timeout");
-}
-
-// ---------------------------------------------------------------- outbound
-
-void EngineSession::send_control(std::string frame) {
-  enqueue(std::make_shared<const std::string>(std::move(frame)));
-}
-
-void EngineSession::enqueue(room::SharedFrame frame) {
-  if (closed_) return;
-  ctx_.metrics.frames_out.inc();
-  if (transport_ == Transport::websocket && ws_ && !upgrading_) {
-    ws_->send(std::move(frame));
-    return;
-  }
-  queued_bytes_ += frame->size();
-  queue_.push_back(std::move(frame));
-  if (queue_.size() > ctx_.config.max_queued_frames ||
-      queued_bytes_ > ctx_.config.max_queued_bytes) {
-    close("slow consumer");
-    return;
-  }
-  if (!upgrading_) flush_poll();
-}
-
-void EngineSession::flush_poll() {
-  if (!pending_get_ || queue_.empty()) return;
-  std::string body;
-  body.reserve(queued_bytes_ + queue_.size());
-  for (const auto& frame : queue_) {
-    if (!body.empty()) body.push_back(kRecordSeparator);
-    body += *frame;
-  }
-  queue_.clear();
-  queued_bytes_ = 0;
-  auto respond = std::move(pending_get_);
-  pending_get_ = nullptr;
-  respond(PollReply{200, "text/plain; charset=UTF-8", std::move(body)});
-}
-
-// ---------------------------------------------------------------- polling transport
-
-void EngineSession::finish_final_poll() {
-  if (!awaiting_final_poll_) return;
-  awaiting_final_poll_ = false;
-  queue_.clear();
-  queued_bytes_ = 0;
-  ctx_.registry.remove(sid_);
-}
+// ------------------------------------------------------------------ polling
 
 void EngineSession::handle_poll_get(PollRespond respond) {
-  if (awaiting_final_poll_) {
-    pending_get_ = std::move(respond);
-    flush_poll();
-    connect_timer_.cancel();
-    finish_final_poll();
-    return;
+  if (auto reply = core_.on_poll_get(now())) {
+    respond(std::move(*reply));
+  } else {
+    parked_get_ = std::move(respond);
   }
-  if (closed_) {
-    respond(PollReply{400, "application/json",
-                      eio::encode_http_error(eio::HttpErrorCode::unknown_sid)});
-    return;
-  }
-  if (transport_ != Transport::polling) {
-    respond(PollReply{400, "application/json",
-                      eio::encode_http_error(eio::HttpErrorCode::bad_request)});
-    return;
-  }
-  if (pending_get_) {
-    // Two concurrent polls mean a confused or hostile client; the reference server closes.
-    respond(PollReply{400, "application/json",
-                      eio::encode_http_error(eio::HttpErrorCode::bad_request)});
-    close("overlapping poll");
-    return;
-  }
-  if (upgrading_) {
-    // Complete the client's poll at once so that it can pause polling and finish the upgrade.
-    respond(PollReply{200, "text/plain; charset=UTF-8", "6"});
-    return;
-  }
-  pending_get_ = std::move(respond);
-  flush_poll();
+  schedule_flush();
 }
 
-void EngineSession::handle_poll_post(std::string_view body, PollRespond respond) {
-  if (closed_) {
-    respond(PollReply{400, "application/json",
-                      eio::encode_http_error(eio::HttpErrorCode::unknown_sid)});
-    return;
-  }
-  if (transport_ != Transport::polling) {
-    respond(PollReply{400, "application/json",
-                      eio::encode_http_error(eio::HttpErrorCode::bad_request)});
-    return;
-  }
-  if (body.size() > ctx_.config.max_payload) {
-    respond(PollReply{413, "application/json",
-                      eio::encode_http_error(eio::HttpErrorCode::bad_request)});
-    close("payload too large");
-    return;
-  }
+void EngineSession::handle_poll_post(std::string body, PollRespond respond) {
   std::vector<eio::Packet> packets;
-  if (eio::decode_payload(body, packets, ctx_.config.max_packets_per_payload) !=
-      eio::DecodeError::none) {
-    ctx_.metrics.protocol_errors.inc();
-    respond(PollReply{400, "application/json",
-                      eio::encode_http_error(eio::HttpErrorCode::bad_request)});
-    close("malformed payload");
-    return;
+  PollReply reply = core_.on_poll_post(body, packets);
+  if (reply.status == 400 && core_.closed()) ctx_.metrics.protocol_errors.inc();
+  respond(std::move(reply));
+  const std::int64_t t = now();
+  for (const eio::Packet& packet : packets) {
+    if (core_.closed()) break;
+    ctx_.metrics.frames_in.inc();
+    if (auto inbound = core_.on_packet(packet.type, packet.data, packet.binary, t)) {
+      deliver(*inbound);
+    }
   }
-  // Answer first: packet handling may close the session, and the POST itself succeeded.
-  respond(PollReply{200, "text/html", "ok"});
-  auto keep_alive = shared_from_this();
-  for (const auto& packet : packets) {
-    if (closed_) break;
-    on_packet(static_cast<char>(packet.type), packet.data, packet.binary);
-  }
+  schedule_flush();
 }
 
-// ---------------------------------------------------------------- websocket transport
+// ------------------------------------------------------------------ WebSocket
 
-bool EngineSession::begin_upgrade(std::shared_ptr<WsLink> ws) {
-  if (closed_ || transport_ != Transport::polling || upgrading_ || probe_ws_) return false;
-  probe_ws_ = std::move(ws);
-  upgrade_timer_.expires_after(std::chrono::milliseconds(ctx_.config.upgrade_timeout_ms));
-  upgrade_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-    auto self = weak.lock();
-    if (ec || !self || !self->probe_ws_) return;
-    // The client never completed the upgrade: drop the probe, keep polling.
-    self->probe_ws_->close();
-    self->probe_ws_.reset();
-    self->upgrading_ = false;
-    self->flush_poll();
-  });
+eio::Link EngineSession::link_of(const WsConnection* from) const {
+  return from == probe_.get() ? eio::Link::probe : eio::Link::primary;
+}
+
+bool EngineSession::attach_probe(std::shared_ptr<WsConnection> probe) {
+  if (!core_.on_probe_open(now())) return false;
+  probe_ = std::move(probe);
+  schedule_flush();  // the upgrade deadline needs the timer
   return true;
 }
 
-void EngineSession::handle_ws_text(const WsLink* from, std::string_view text) {
-  if (closed_) return;
-  if (from == probe_ws_.get()) {
-    if (text == "2probe") {
-      upgrading_ = true;
-      probe_ws_->send(std::make_shared<const std::string>("3probe"));
-      if (pending_get_) {
-        auto respond = std::move(pending_get_);
-        pending_get_ = nullptr;
-        respond(PollReply{200, "text/plain; charset=UTF-8", "6"});
-      }
-    } else if (text == "5" && upgrading_) {
-      finish_upgrade();
-    } else {
-      ctx_.metrics.protocol_errors.inc();
-      probe_ws_->close();
-      probe_ws_.reset();
-      upgrading_ = false;
-      flush_poll();
-    }
-    return;
-  }
-  if (from != ws_.get() || text.empty()) {
-    if (from == ws_.get()) close("malformed packet");
-    return;
-  }
+void EngineSession::on_ws_message(const WsConnection* from, bool binary, std::string_view data) {
+  if (from != primary_.get() && from != probe_.get()) return;
   ctx_.metrics.frames_in.inc();
-  on_packet(text.front(), text.substr(1), false);
+  const eio::Link link = link_of(from);
+  auto inbound =
+      binary ? core_.on_ws_binary(link, data, now()) : core_.on_ws_text(link, data, now());
+  // The UPGRADE packet made the probe the primary: promote it now, not at the next flush. The
+  // client sends its buffered packets right behind "5", often in the same read, and each one
+  // must already find the probe promoted, or it would be taken for a probe packet and lost.
+  if (link == eio::Link::probe && from == probe_.get() &&
+      core_.transport() == eio::Transport::websocket) {
+    promote_probe();
+  }
+  if (inbound) deliver(*inbound);
+  schedule_flush();
 }
 
-void EngineSession::handle_ws_binary(const WsLink* from) {
-  if (closed_ || from != ws_.get()) return;
-  ctx_.metrics.frames_in.inc();
-  on_packet('4', {}, true);
-}
-
-void EngineSession::handle_ws_closed(const WsLink* from) {
-  if (from == probe_ws_.get() && probe_ws_) {
-    probe_ws_.reset();
-    upgrading_ = false;
-    upgrade_timer_.cancel();
-    flush_poll();
-    return;
-  }
-  if (from == ws_.get() && ws_) {
-    ws_.reset();
-    ctx_.metrics.websocket_connections.dec();
-    close("transport close");
-  }
-}
-
-void EngineSession::finish_upgrade() {
-  upgrade_timer_.cancel();
-  if (pending_get_) {
-    auto respond = std::move(pending_get_);
-    pending_get_ = nullptr;
-    respond(PollReply{200, "text/plain; charset=UTF-8", "6"});
-  }
-  ctx_.metrics.engine_sessions_polling.dec();
-  ctx_.metrics.engine_sessions_websocket.inc();
+void EngineSession::promote_probe() {
+  primary_ = std::move(probe_);
+  primary_->promote();
+  sessions_gauge(ctx_.metrics, counted_as_).dec();
+  counted_as_ = eio::Transport::websocket;
+  sessions_gauge(ctx_.metrics, counted_as_).inc();
   ctx_.metrics.websocket_connections.inc();
   ctx_.metrics.upgrades.inc();
-  transport_ = Transport::websocket;
-  ws_ = std::move(probe_ws_);
-  upgrading_ = false;
-  // What queued up during the probe goes out in order on the new transport.
-  std::deque<room::SharedFrame> held;
-  held.swap(queue_);
-  queued_bytes_ = 0;
-  for (auto& frame : held) ws_->send(std::move(frame));
 }
 
-// ---------------------------------------------------------------- inbound packets
+void EngineSession::on_ws_closed(const WsConnection* from, CloseReason why) {
+  if (from == probe_.get()) {
+    probe_.reset();
+    core_.on_ws_closed(eio::Link::probe, why);
+  } else if (from == primary_.get()) {
+    primary_.reset();
+    ctx_.metrics.websocket_connections.dec();
+    core_.on_ws_closed(eio::Link::primary, why);
+  }
+  schedule_flush();
+}
 
-void EngineSession::on_packet(char type, std::string_view data, bool binary) {
-  switch (static_cast<eio::PacketType>(type)) {
-    case eio::PacketType::pong:
-      if (!awaiting_pong_) return;  // unsolicited: must not postpone the heartbeat
-      awaiting_pong_ = false;
-      schedule_ping();
-      return;
-    case eio::PacketType::ping:
-      // v4 clients do not ping outside the upgrade probe; answering is harmless.
-      send_control("3" + std::string(data));
-      return;
-    case eio::PacketType::message: {
-      auto self = shared_from_this();
-      auto verdict = binary ? socketio_.on_binary(self) : socketio_.on_message(self, data);
-      if (verdict == SocketIoEndpoint::Verdict::close) close("socket.io protocol violation");
-      return;
-    }
-    case eio::PacketType::close:
-      close("client close");
-      return;
-    case eio::PacketType::noop:
-      return;
-    case eio::PacketType::open:
-    case eio::PacketType::upgrade:
+void EngineSession::take_ws_frames(const WsConnection* from, std::vector<eio::Frame>& out) {
+  if (from != primary_.get()) return;
+  core_.take_ws_frames(out);
+}
+
+// ------------------------------------------------------------------ inbound
+
+void EngineSession::deliver(const eio::Inbound& inbound) {
+  auto self = shared_from_this();
+  const auto verdict = inbound.binary ? socketio_.on_binary(self, inbound.data)
+                                      : socketio_.on_message(self, inbound.data);
+  switch (verdict) {
+    case SocketIoEndpoint::Verdict::keep:
+      break;
+    case SocketIoEndpoint::Verdict::disconnect:
+      core_.close(CloseReason::client_close);
+      break;
+    case SocketIoEndpoint::Verdict::violation:
+      ctx_.metrics.protocol_errors.inc();
+      core_.close(CloseReason::upper_violation);
       break;
   }
-  ctx_.metrics.protocol_errors.inc();
-  close("unexpected engine.io packet");
+  if (socketio_.connected()) core_.upper_connected();
+}
+
+// ------------------------------------------------------------------ effects
+
+void EngineSession::schedule_flush() {
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  asio::post(executor_, [self = shared_from_this()] { self->flush(); });
+}
+
+void EngineSession::flush() {
+  flush_scheduled_ = false;
+  eio::Effects e;
+  core_.take_effects(e);
+
+  if (!e.probe_frames.empty() && probe_) probe_->write_frames(std::move(e.probe_frames));
+  if (e.promote_probe && probe_) promote_probe();  // normally done already, on the "5" itself
+  if (e.get_reply && parked_get_) {
+    auto respond = std::move(parked_get_);
+    parked_get_ = nullptr;
+    respond(std::move(*e.get_reply));
+  }
+  if (e.close_probe && probe_) {
+    probe_->close(e.probe_misbehaved ? websocket::CloseCode::protocol_error
+                                     : websocket::CloseCode::going_away,
+                  {}, false);
+    probe_.reset();
+  }
+  if (primary_ && core_.ws_frames_pending()) primary_->kick();
+  if (e.close_primary && primary_) {
+    const CloseReason reason = core_.close_reason().value_or(CloseReason::transport_close);
+    primary_->close(close_code_for(reason), std::move(e.final_frames),
+                    !eio::peer_reachable(reason));
+    primary_.reset();
+    ctx_.metrics.websocket_connections.dec();
+  }
+  if (e.closed) on_closed(*e.closed);
+  if (e.forget) {
+    ctx_.registry.remove(sid_);
+    // Nothing will answer a GET parked on a forgotten session: release its connection.
+    if (parked_get_) {
+      auto respond = std::move(parked_get_);
+      parked_get_ = nullptr;
+      respond(PollReply{400, "application/json",
+                        eio::encode_http_error(eio::HttpErrorCode::unknown_sid)});
+    }
+  }
+  arm_timer();
+}
+
+void EngineSession::on_closed(CloseReason reason) {
+  ctx_.metrics.closed(reason);
+  if (!gauges_released_) {
+    gauges_released_ = true;
+    sessions_gauge(ctx_.metrics, counted_as_).dec();
+  }
+  socketio_.on_close(*this);
+  log_close(reason, socketio_.remote_ip(), sid_);
+}
+
+// ------------------------------------------------------------------ time
+
+void EngineSession::arm_timer() {
+  const auto deadline = core_.next_deadline();
+  if (!deadline) return;
+  // A later deadline keeps the timer armed for the earlier one: it fires, finds nothing due,
+  // and re-arms. Only an earlier deadline re-arms now (and cancels the armed wait).
+  if (timer_at_ms_ != 0 && timer_at_ms_ <= *deadline) return;
+  timer_at_ms_ = *deadline;
+  const std::uint64_t generation = ++timer_generation_;
+  timer_.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(0, *deadline - now())));
+  timer_.async_wait([weak = weak_from_this(), generation](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (!self || ec || generation != self->timer_generation_) return;
+    self->timer_at_ms_ = 0;
+    self->core_.on_timer(self->now());
+    self->schedule_flush();
+  });
 }
 
 }  // namespace sudachi::transport

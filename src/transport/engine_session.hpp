@@ -1,108 +1,109 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "protocol/engineio/server_session.hpp"
 #include "room/delivery.hpp"
 #include "transport/socketio_endpoint.hpp"
 
 namespace sudachi::transport {
 
 struct SessionContext;
-class WsLink;
+class WsConnection;
 
-// The answer to one long-polling HTTP request.
-struct PollReply {
-  int status = 200;
-  std::string content_type = "text/plain; charset=UTF-8";
-  std::string body;
-};
+using PollReply = engineio::PollReply;
 using PollRespond = std::function<void(PollReply)>;
 
-// One Engine.IO v4 session: heartbeat, outbound queue, the polling and WebSocket transports
-// and the upgrade between them. Owns its Socket.IO endpoint. All state lives on one event
-// loop (`executor()`); only send(), disconnect() and shutdown() may be called from elsewhere,
-// and they hop onto it.
+// The Asio shell around one Engine.IO session (engineio::ServerSession, which holds every
+// rule): it owns the session's timer, its WebSocket connections and the parked polling GET,
+// hands MESSAGE packets to the Socket.IO endpoint, and carries out the session's effects.
+//
+// Effects are applied once per loop turn, in flush(), which every input schedules (at most
+// one pending): an event and its ack, or a burst of room events, leave in one write or one
+// polling response, and no effect — a close above all — ever runs inside the input that
+// caused it.
+//
+// All state lives on one event loop (`executor()`); send(), disconnect(), shutdown() and the
+// POST guard may be called from any thread.
 class EngineSession final : public room::ClientConnection,
                             public std::enable_shared_from_this<EngineSession> {
  public:
   using Executor = boost::asio::io_context::executor_type;
-  enum class Transport { polling, websocket };
 
-  EngineSession(Executor executor, std::string sid, std::string remote_ip, Transport transport,
-                SessionContext& ctx);
+  EngineSession(Executor executor, std::string sid, std::string remote_ip,
+                engineio::Transport transport, SessionContext& ctx);
   ~EngineSession() override;
 
   const std::string& sid() const { return sid_; }
   Executor executor() const { return executor_; }
 
-  // --- any thread ---
+  // --- any thread
   void send(room::SharedFrame frame) override;
   void disconnect() override;
   // Server drain: close the transport without a Socket.IO DISCONNECT, so that clients
   // reconnect (to another instance behind the load balancer).
   void shutdown();
+  // One polling POST at a time per session (Engine.IO: a second one is 400 and closes the
+  // session). False when another POST is in progress; end_post() after a true.
+  bool begin_post() { return !post_in_progress_.exchange(true); }
+  void end_post() { post_in_progress_.store(false); }
 
-  // --- the session's executor only ---
-  // Arms the heartbeat. A WebSocket session gets its OPEN packet over `ws`.
-  void start(std::shared_ptr<WsLink> ws);
+  // --- the session's loop only
+  // Arms the heartbeat; a WebSocket session is given its connection and sends OPEN on it.
+  void start(std::shared_ptr<WsConnection> primary);
   std::string open_packet() const;
-
   void handle_poll_get(PollRespond respond);
-  void handle_poll_post(std::string_view body, PollRespond respond);
+  void handle_poll_post(std::string body, PollRespond respond);
+  void close(engineio::CloseReason reason);
+  bool closed() const { return core_.closed(); }
+  // Server stop, after the loops are joined: drops the links and the parked GET, which would
+  // otherwise keep this session and its connections alive in a cycle.
+  void abandon();
 
-  // A WebSocket with this sid arrived: the upgrade probe begins. False when the session
-  // cannot upgrade (already on WebSocket, closing, or another upgrade under way).
-  bool begin_upgrade(std::shared_ptr<WsLink> ws);
-  void handle_ws_text(const WsLink* from, std::string_view text);
-  void handle_ws_binary(const WsLink* from);
-  void handle_ws_closed(const WsLink* from);
-
-  // Sends one frame through whichever transport is current (executor only).
-  void enqueue(room::SharedFrame frame);
-  void close(std::string_view reason);
-
-  bool closed() const { return closed_; }
+  // A WebSocket asking to upgrade this session; false: refuse it.
+  bool attach_probe(std::shared_ptr<WsConnection> probe);
+  // From a WsConnection: one message; its end (once); its readiness to write.
+  void on_ws_message(const WsConnection* from, bool binary, std::string_view data);
+  void on_ws_closed(const WsConnection* from, engineio::CloseReason why);
+  void take_ws_frames(const WsConnection* from, std::vector<engineio::Frame>& out);
 
  private:
-  // Ends the wait for the last GET of a polling session the server closed.
-  void finish_final_poll();
-  void on_packet(char type, std::string_view data, bool binary);
-  void flush_poll();
-  void schedule_ping();
-  void on_ping_due(std::uint64_t generation);
-  void on_pong_missing(std::uint64_t generation);
-  void finish_upgrade();
-  void send_control(std::string frame);
+  engineio::Link link_of(const WsConnection* from) const;
+  void promote_probe();
+  void deliver(const engineio::Inbound& inbound);
+  void schedule_flush();
+  void flush();
+  void on_closed(engineio::CloseReason reason);
+  void arm_timer();
+  std::int64_t now() const;
 
   Executor executor_;
   std::string sid_;
   SessionContext& ctx_;
-  Transport transport_;
+  engineio::ServerSession core_;
+  engineio::Transport counted_as_;  // which sessions gauge this session is in
   SocketIoEndpoint socketio_;
 
-  std::deque<room::SharedFrame> queue_;  // polling, or held during an upgrade
-  std::size_t queued_bytes_ = 0;
-  PollRespond pending_get_;
+  PollRespond parked_get_;
+  std::shared_ptr<WsConnection> primary_;
+  std::shared_ptr<WsConnection> probe_;
+  bool flush_scheduled_ = false;
+  bool gauges_released_ = false;
 
-  std::shared_ptr<WsLink> ws_;        // the live WebSocket transport
-  std::shared_ptr<WsLink> probe_ws_;  // a WebSocket being probed for the upgrade
-  bool upgrading_ = false;
+  boost::asio::steady_timer timer_;
+  std::int64_t timer_at_ms_ = 0;  // when the armed timer fires; 0: not armed
+  std::uint64_t timer_generation_ = 0;
 
-  boost::asio::steady_timer ping_timer_;
-  boost::asio::steady_timer connect_timer_;  // Engine.IO open -> Socket.IO CONNECT
-  boost::asio::steady_timer upgrade_timer_;  // probe -> upgrade packet
-  std::uint64_t ping_generation_ = 0;
-  bool awaiting_pong_ = false;
-  bool closed_ = false;
-  bool awaiting_final_poll_ = false;  // closed by the server; the next GET gets the CLOSE packet
+  std::atomic<bool> post_in_progress_{false};
 };
 
 }  // namespace sudachi::transport

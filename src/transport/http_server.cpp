@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/fd_limit.hpp"
 #include "transport/engine_session.hpp"
 #include "transport/listener.hpp"
 #include "transport/session_context.hpp"
@@ -16,18 +17,36 @@
 namespace sudachi::transport {
 namespace asio = boost::asio;
 
+namespace {
+
+// Descriptors kept back from connections for the process itself: Redis and PostgreSQL
+// connections, the SQLite file, logs, the listeners, the accept-shedding spares.
+constexpr std::size_t kDescriptorHeadroom = 128;
+
+std::size_t connection_cap(const TransportConfig& config) {
+  if (config.max_connections != 0) return config.max_connections;
+  const std::size_t limit = open_file_limit();
+  return limit > 2 * kDescriptorHeadroom ? limit - kDescriptorHeadroom : limit / 2;
+}
+
+}  // namespace
+
 struct HttpServer::Impl {
   Impl(TransportConfig cfg, Dependencies d)
       : config(std::move(cfg)),
         deps(d),
         transport_metrics(d.metrics),
-        ctx{config,    registry, transport_metrics,    d.jwt,
-            d.service, d.clock,  d.connection_limiter, d.api} {}
+        connections({connection_cap(config), config.max_connections_per_ip}, trusted_proxies),
+        ctx{config,    registry,        transport_metrics,    d.jwt,
+            d.service, d.clock,         d.connection_limiter, d.event_limiter,
+            d.api,     trusted_proxies, connections} {}
 
   TransportConfig config;
   Dependencies deps;
   SessionRegistry registry;
   TransportMetrics transport_metrics;
+  TrustedProxies trusted_proxies;
+  ConnectionTracker connections;
   SessionContext ctx;
   std::vector<std::unique_ptr<asio::io_context>> loops;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -47,6 +66,11 @@ Result<std::uint16_t> HttpServer::start() {
   auto& im = *impl_;
   unsigned threads = im.config.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+
+  auto trusted = TrustedProxies::parse(im.config.trusted_proxies);
+  if (!trusted)
+    return Error::make(ErrorCode::internal, "--trust-proxy: " + trusted.error().message);
+  im.trusted_proxies = std::move(*trusted);
 
   boost::system::error_code ec;
   auto address = asio::ip::make_address(im.config.host, ec);
@@ -107,9 +131,12 @@ void HttpServer::stop() {
   for (auto& thread : im.threads) {
     if (thread.joinable()) thread.join();
   }
-  // Sessions still registered hold references into loops that no longer run.
-  im.registry.for_each(
-      [&im](const std::shared_ptr<EngineSession>& s) { im.registry.remove(s->sid()); });
+  // Sessions still registered hold references into loops that no longer run; their links
+  // hold them back (a cycle the loops would have broken).
+  im.registry.for_each([&im](const std::shared_ptr<EngineSession>& s) {
+    s->abandon();
+    im.registry.remove(s->sid());
+  });
 }
 
 }  // namespace sudachi::transport

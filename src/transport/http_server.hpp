@@ -30,7 +30,8 @@ class HttpServer {
   struct Dependencies {
     room::RoomService& service;
     const auth::JwtVerifier& jwt;
-    room::RateLimiter& connection_limiter;
+    room::RateLimiter& connection_limiter;  // per-IP new Engine.IO sessions
+    room::RateLimiter& event_limiter;       // per-client Socket.IO packets
     HttpApi& api;
     metrics::Registry& metrics;
     const Clock& clock;
@@ -41,7 +42,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts the loops; returns the bound port (useful with port 0).
+  // Binds and starts the loops; returns the bound port (useful with port 0). Fails on a bad
+  // listen address or trusted-proxy list, or when the port cannot be bound.
   Result<std::uint16_t> start();
 
   // Graceful shutdown, first half: refuse new Engine.IO sessions and close the transports of

@@ -6,6 +6,8 @@
 #include "common/clock.hpp"
 #include "room/rate_limiter.hpp"
 #include "room/room_service.hpp"
+#include "transport/client_address.hpp"
+#include "transport/connection_tracker.hpp"
 #include "transport/http_api.hpp"
 #include "transport/session_registry.hpp"
 #include "transport/transport_config.hpp"
@@ -13,7 +15,8 @@
 
 namespace sudachi::transport {
 
-// What every Engine.IO session of one server shares. Owned by HttpServer; outlives sessions.
+// What every connection and Engine.IO session of one server shares. Owned by HttpServer;
+// outlives them all (the server joins its loops before destroying it).
 struct SessionContext {
   const TransportConfig& config;
   SessionRegistry& registry;
@@ -22,7 +25,10 @@ struct SessionContext {
   room::RoomService& service;
   const Clock& clock;
   room::RateLimiter& connection_limiter;  // per-IP new Engine.IO sessions
+  room::RateLimiter& event_limiter;       // per-client Socket.IO packets (the event budget)
   HttpApi& api;
+  const TrustedProxies& trusted_proxies;
+  ConnectionTracker& connections;
   std::atomic<bool> draining{false};
   // WebSocket streams alive, closing ones included: a drain waits for their close handshakes
   // so that clients see a clean close (and reconnect) rather than a reset.

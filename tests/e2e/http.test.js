@@ -192,24 +192,25 @@ describe('HTTP', () => {
     await expectSessionGone(server.url, sid);
   });
 
-  ctx.test('garbage Socket.IO packets over raw polling: INVALID_REQUEST error, the session survives', async (server) => {
+  // The Socket.IO spec: a server MUST close the connection on a packet it cannot decode
+  // (issue 7; this used to answer an `error` event and keep the session).
+  ctx.test('a malformed Socket.IO packet over raw polling closes the session; acks and binary refusals work', async (server) => {
     const g = await guest(server.url, 'raw-poller');
-    const h = await eioHandshake(server.url);
-    const sid = h.open.sid;
-    assert.equal((await eioPost(server.url, sid, `40${JSON.stringify({ token: g.token })}`)).status, 200);
-    const conn = await eioPollUntil(server.url, sid, (p) => p.startsWith('42["connected"'));
-    assert.ok(conn.ok, `no connected event: ${JSON.stringify(conn)}`);
-    assert.ok(conn.seen.some((p) => /^40\{"sid":"[^"]+"\}$/.test(p)), JSON.stringify(conn.seen));
+    const open = async () => {
+      const h = await eioHandshake(server.url);
+      const sid = h.open.sid;
+      assert.equal((await eioPost(server.url, sid, `40${JSON.stringify({ token: g.token })}`)).status, 200);
+      const conn = await eioPollUntil(server.url, sid, (p) => p.startsWith('42["connected"'));
+      assert.ok(conn.ok, `no connected event: ${JSON.stringify(conn)}`);
+      assert.ok(conn.seen.some((p) => /^40\{"sid":"[^"]+"\}$/.test(p)), JSON.stringify(conn.seen));
+      return sid;
+    };
+    const bad = await open();
+    assert.equal((await eioPost(server.url, bad, '42[bad')).status, 200);
+    await expectSessionGone(server.url, bad);
+    const sid = await open();
 
-    assert.equal((await eioPost(server.url, sid, '42[bad')).status, 200);
-    const err = await eioPollUntil(server.url, sid, (p) => p.startsWith('42["error"'));
-    assert.ok(err.ok, JSON.stringify(err));
-    const [name, payload] = JSON.parse(err.packet.slice(2));
-    assert.equal(name, 'error');
-    assert.equal(payload.code, 'INVALID_REQUEST');
-    assert.match(payload.message, /^Malformed packet: /);
-
-    // A well-formed event with an ack still works on the same session.
+    // A well-formed event with an ack works.
     assert.equal((await eioPost(server.url, sid, '4217["room:list",{}]')).status, 200);
     const ack = await eioPollUntil(server.url, sid, (p) => p.startsWith('4317['));
     assert.ok(ack.ok, JSON.stringify(ack));

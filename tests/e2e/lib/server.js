@@ -55,7 +55,8 @@ function mergeArgs(defaults, extra) {
 //   args: extra command-line flags; env: extra environment;
 //   jwtSecret / relaySecret: passed as --jwt-secret / --relay-secret (generated when omitted,
 //   so that the tests can mint and verify; pass null to let the server generate its own).
-//   startTimeoutMs: how long to wait for the port file (default 15 s).
+//   startTimeoutMs: how long to wait for the port file (default 15 s);
+//   fdLimit: the descriptor limit (`ulimit -n`) to run the server under.
 export async function startServer(opts = {}) {
   const bin = process.env.SUDACHI_ROOM_BIN;
   if (!bin) throw new Error('SUDACHI_ROOM_BIN must name the sudachi-room binary');
@@ -84,7 +85,12 @@ export async function startServer(opts = {}) {
     if (!(opts.env && k in opts.env)) delete env[k];
   }
 
-  const proc = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // fdLimit: start under `ulimit -n` (soft and hard) through sh, which execs the server, so
+  // that proc.pid is the server's own pid.
+  const proc = opts.fdLimit
+    ? spawn('sh', ['-c', `ulimit -n ${Number(opts.fdLimit)} && exec "$0" "$@"`, bin, ...args],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   let stderr = '';
   let stdout = '';
