@@ -126,6 +126,10 @@ struct PeerNetworkConfig {
   int relay_request_timeout_ms = 5000;  // p2p:failure sent, no use:relay -> failed
   int relay_udp_timeout_ms = 1000;      // UDP HELLO unanswered this long -> TCP
   int relay_handshake_timeout_ms = 10000;
+  // Priming (docs/connectivity.md): TTL of the probes that open our NAT toward a peer's public
+  // address before full probes go there; 0 turns priming off (naive simultaneous punching).
+  int priming_ttl = 3;
+  int prime_wait_ms = 400;      // how long to wait for the peer's "primed" signal at most
   bool allow_direct = true;     // false: skip probing, go to the relay at once (tests, policy)
   bool allow_udp_relay = true;  // false: relay over TCP only
   std::size_t max_peers = 64;

@@ -41,8 +41,10 @@ void PeerSession::update_local(const LocalInfo& local, std::int64_t now_ms) {
     if (local_.gathering_done) finish_gathering(now_ms);
     return;
   }
-  // A late server-reflexive address: tell the peer (complete signal, deduplicated).
-  if (signals_sent_ > 0) send_own_signal();
+  // A late server-reflexive address: tell the peer (complete signal, deduplicated). A late
+  // verdict that our UDP is blocked: stop probing into the void.
+  send_own_signal();
+  maybe_skip_direct(now_ms);
 }
 
 void PeerSession::finish_gathering(std::int64_t now_ms) {
@@ -141,14 +143,15 @@ void PeerSession::on_signal(const SignalMessage& signal, std::int64_t now_ms) {
     if (state_ == PeerState::checking) start_checks(now_ms);
     maybe_skip_direct(now_ms);
   } else if (state_ == PeerState::checking) {
-    rebuild_pairs(now_ms);
-    prime(now_ms);
+    start_checks(now_ms);
+    maybe_skip_direct(now_ms);  // e.g. the peer learnt late that its UDP is blocked
   }
 }
 
 // ---- checks -----------------------------------------------------------------------------
 
 void PeerSession::start_checks(std::int64_t now_ms) {
+  if (!config_.allow_direct) return;  // no pairs, no priming: the relay is the only path
   rebuild_pairs(now_ms);
   prime(now_ms);
 }
@@ -269,7 +272,10 @@ void PeerSession::send_ack(const frame::Check& check, const Endpoint& from, bool
 
 void PeerSession::on_direct_frame(const Endpoint& from, std::span<const std::uint8_t> bytes,
                                   std::int64_t now_ms) {
-  if (closed_ || bytes.empty()) return;
+  // Direct paths off: nothing that arrives directly is answered or delivered. Answering the
+  // peer's checks would let it nominate a pair, and following a nomination would put us on a
+  // path the policy forbids (both sides meet on the relay instead, through use:relay).
+  if (closed_ || bytes.empty() || !config_.allow_direct) return;
   if (static_cast<frame::Type>(bytes[0]) == frame::Type::data) {
     // Data is not authenticated per datagram: it is accepted only from the address that a
     // nominated, authenticated pair proved (as the relay accepts only bound addresses).
@@ -343,7 +349,7 @@ void PeerSession::handle_check(const frame::Check& check, const Endpoint& from, 
   }
   // The controlled side follows the controlling side's nomination, also when it had already
   // given up on direct: both must end on the same path.
-  if (check.nominate && !controlling_ && state_ != PeerState::gathering) {
+  if (check.nominate && !controlling_ && state_ != PeerState::gathering && config_.allow_direct) {
     if (!selected_ || *selected_ != from || state_ != PeerState::direct) go_direct(from, now_ms);
   }
 }
@@ -464,8 +470,11 @@ void PeerSession::on_use_relay(const RelayOffer& offer, std::int64_t now_ms) {
   if (state_ == PeerState::direct) return;
   if (relay_open_ && offer.session_id == relay_session_id_) return;  // repeated offer
   if (state_ == PeerState::gathering || state_ == PeerState::checking) {
-    // The peer gave up on direct first: follow it (without another report).
+    // The peer gave up on direct first: follow it (without another report). Still gathering:
+    // our signal has not gone out yet, and the peer needs it (secret and tag) to check the
+    // relay path with us, so it goes now, with what we have.
     request_relay(now_ms, false, "the peer asked for the relay");
+    send_own_signal();
   }
   if (relay_open_) out_.close_relay(peer_id_);
   relay_open_ = true;

@@ -93,8 +93,8 @@ void Sim::start_both() {
     Side& s = sides_[i];
     Secret secret;
     secret.fill(static_cast<std::uint8_t>(0x10 + i));
-    s.session =
-        std::make_unique<PeerSession>(s.id, other(i).id, secret, 0x1000u + i, config_, s, now_);
+    s.session = std::make_unique<PeerSession>(s.id, other(i).id, secret, 0x1000u + i,
+                                              side_config[i].value_or(config_), s, now_);
     s.session->update_local(s.local_info(), now_);
   }
 }

@@ -110,6 +110,8 @@ class Sim {
   bool relay_works = true;   // the "relay" brings legs up
   bool drop_direct = false;  // cut every direct datagram (path loss)
   bool same_lan;
+  // A side's own configuration (policy differs per player); unset: the Sim's.
+  std::optional<SessionConfig> side_config[2];
 
   void route(int from, const Endpoint& to, std::vector<std::uint8_t> bytes, int ttl);
   void relay_frame(int from, std::vector<std::uint8_t> bytes);

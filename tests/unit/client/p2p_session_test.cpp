@@ -167,6 +167,69 @@ TEST(P2pSession, UdpBlockedGoesToTheTcpRelayAtOnce) {
   EXPECT_EQ(path_of(sim.b()), PathKind::relay);
 }
 
+// The STUN verdict "UDP blocked" comes after the gathering timeout (the signal already went
+// out, checks started): both sides still skip the rest of the probing.
+TEST(P2pSession, LateUdpBlockedVerdictGoesToTheRelayAtOnce) {
+  SessionConfig c;
+  c.gather_timeout_ms = 100;
+  Sim sim(Nat::udp_blocked, Nat::none, c);
+  test::Side& a = sim.a();
+  test::Side& b = sim.b();
+  Secret sa, sb;
+  sa.fill(0x55);
+  sb.fill(0x66);
+  b.session = std::make_unique<PeerSession>("b", "a", sb, 0x4343, c, b, sim.now());
+  b.session->update_local(b.local_info(), sim.now());
+  a.session = std::make_unique<PeerSession>("a", "b", sa, 0x4242, c, a, sim.now());
+  LocalInfo li = a.local_info();
+  li.gathering_done = false;
+  li.udp_ok = true;
+  a.session->update_local(li, sim.now());
+  sim.run_for(150);
+  ASSERT_EQ(a.session->state(), PeerState::checking);
+  li.gathering_done = true;
+  li.udp_ok = false;
+  a.session->update_local(li, sim.now());
+  const std::int64_t verdict = sim.now();
+  ASSERT_TRUE(sim.run_until([&] { return connected(a) && connected(b); }, 3000));
+  EXPECT_LT(sim.now() - verdict, 300);  // not the 1.5 s failure timeout
+  EXPECT_EQ(path_of(a), PathKind::relay);
+  ASSERT_FALSE(a.relays_opened.empty());
+  ASSERT_FALSE(b.relays_opened.empty());
+  EXPECT_EQ(a.relays_opened.back().second, RelayTransport::tcp);
+  EXPECT_EQ(b.relays_opened.back().second, RelayTransport::tcp);
+}
+
+// use:relay reaches a side that is still gathering (the peer gave up at once): that side has
+// sent no signal yet, and without it the peer has no key to check the relay path with.
+TEST(P2pSession, UseRelayWhileGatheringStillSignals) {
+  SessionConfig slow;
+  slow.gather_timeout_ms = 5000;
+  SessionConfig no_direct;
+  no_direct.allow_direct = false;
+  Sim sim(Nat::none, Nat::none);
+  test::Side& a = sim.a();
+  test::Side& b = sim.b();
+  Secret sa, sb;
+  sa.fill(0x21);
+  sb.fill(0x22);
+  a.session = std::make_unique<PeerSession>("a", "b", sa, 0x5151, slow, a, sim.now());
+  LocalInfo gathering = a.local_info();
+  gathering.gathering_done = false;
+  a.session->update_local(gathering, sim.now());
+  b.session = std::make_unique<PeerSession>("b", "a", sb, 0x5252, no_direct, b, sim.now());
+  b.session->update_local(b.local_info(), sim.now());
+  ASSERT_TRUE(sim.run_until([&] { return connected(a) && connected(b); }, 2000))
+      << "a " << to_string(a.session->state()) << " b " << to_string(b.session->state());
+  EXPECT_EQ(path_of(a), PathKind::relay);
+  EXPECT_EQ(path_of(b), PathKind::relay);
+  EXPECT_EQ(a.signals.size(), 1u);
+  // The STUN answer comes later: one complete signal more, and the relay path stays.
+  a.session->update_local(a.local_info(), sim.now());
+  sim.run_for(100);
+  EXPECT_EQ(a.session->state(), PeerState::relay);
+}
+
 TEST(P2pSession, DirectPathLossMovesToTheRelay) {
   Sim sim(Nat::none, Nat::full_cone);
   sim.start_both();
@@ -230,6 +293,31 @@ TEST(P2pSession, ForgedReplayedAndReflectedProbesAreIgnored) {
     EXPECT_NE(std::get<1>(sim.a().sent[i]), attacker);
   EXPECT_TRUE(sim.a().delivered.empty());
   EXPECT_EQ(sim.a().session->stats(sim.now()).remote_address, sim.b().host.to_string());
+}
+
+// A player whose policy forbids direct paths stays on the relay whichever side controls:
+// the other side's probes go unanswered and its nominations are not followed.
+TEST(P2pSession, DirectDisabledOnEitherSideMeansRelayForBoth) {
+  for (int no_direct = 0; no_direct < 2; ++no_direct) {
+    Sim sim(Nat::none, Nat::none);
+    SessionConfig c;
+    c.allow_direct = false;
+    sim.side_config[no_direct] = c;
+    sim.start_both();
+    ASSERT_TRUE(sim.run_until([&] { return connected(sim.a()) && connected(sim.b()); }, 5000))
+        << "side without direct: " << no_direct;
+    EXPECT_EQ(path_of(sim.a()), PathKind::relay) << no_direct;
+    EXPECT_EQ(path_of(sim.b()), PathKind::relay) << no_direct;
+    // Keepalives and a late probe of the peer change nothing.
+    sim.run_for(3000);
+    EXPECT_EQ(sim.a().session->state(), PeerState::relay) << no_direct;
+    EXPECT_EQ(sim.b().session->state(), PeerState::relay) << no_direct;
+    // Nothing the restricted side sent went anywhere but the relay.
+    EXPECT_TRUE(sim.side(no_direct).sent.empty()) << no_direct;
+    ASSERT_TRUE(sim.a().session->send(std::vector<std::uint8_t>{7}, sim.now()));
+    sim.run_for(50);
+    ASSERT_EQ(sim.b().delivered.size(), 1u);
+  }
 }
 
 TEST(P2pSession, GatheringTimeoutSendsTheSignalWithoutReflexiveAddress) {
