@@ -1,5 +1,8 @@
 # All dependencies come from Debian bookworm packages (scripts/install-deps.sh).
-find_package(Boost 1.81 REQUIRED COMPONENTS json url)
+find_package(Boost 1.81 REQUIRED COMPONENTS json url locale)
+# Display-name rules (src/room/text_rules): Unicode character properties from ICU's C API;
+# Boost.Locale's ICU back end (Debian: libboost-locale1.81-dev, built with ICU) does the NFC.
+find_package(ICU REQUIRED COMPONENTS uc)
 find_package(OpenSSL REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(spdlog REQUIRED)

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/content_type.hpp"
 #include "common/random_id.hpp"
 #include "room/room_json.hpp"
 #include "room/validation.hpp"
@@ -70,6 +71,15 @@ json::value query_as_json(const ApiRequest& request) {
   return out;
 }
 
+// Routes that read a JSON body refuse any other declared type with 415, before any other work
+// (the sign-up limiter included): see is_json_content_type for why this matters.
+bool refused_unless_json(const ApiRequest& request, ApiRespond& respond) {
+  if (is_json_content_type(request.content_type)) return false;
+  respond(error_response(
+      415, Error::make(ErrorCode::invalid_request, "Content-Type must be application/json")));
+  return true;
+}
+
 }  // namespace
 
 RoomHttpApi::RoomHttpApi(Dependencies deps)
@@ -89,7 +99,8 @@ bool RoomHttpApi::handle(ApiRequest request, ApiRespond respond) {
   } else if (path == "/api/v1/rooms" && get) {
     list_rooms(request, std::move(respond));
   } else if (path == "/api/v1/auth/guest" && request.method == "POST") {
-    guest_sign_up(std::move(request), std::move(respond));
+    if (!refused_unless_json(request, respond))
+      guest_sign_up(std::move(request), std::move(respond));
   } else if (path == "/health" || path == "/ready" || path == "/metrics" ||
              path == "/api/v1/rooms" || path == "/api/v1/auth/guest") {
     respond(error_response(405, Error::make(ErrorCode::invalid_request, "Method not allowed")));

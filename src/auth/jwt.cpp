@@ -141,13 +141,21 @@ bool read_optional_string(const json::object& claims, std::string_view key, std:
   return true;
 }
 
-Status check_times(const json::object& claims, std::int64_t now, std::int64_t leeway,
+// Besides expiry, a token must not outlive settings.max_lifetime_seconds: a signer's
+// far-future exp (year 9999) or iat (issued "later", so that exp - iat looks short) would
+// otherwise make a leaked token good forever. iat is optional (RFC 7519); without it the exp
+// bound alone applies. Every sum below stays far from overflow: now is a real clock reading,
+// leeway and max lifetime are bounded at construction, and exp is bounded before iat is used.
+Status check_times(const json::object& claims, std::int64_t now, const JwtSettings& settings,
                    JwtClaims& out) {
+  const std::int64_t leeway = settings.leeway_seconds;
+  const std::int64_t max_lifetime = settings.max_lifetime_seconds;
   const auto* exp = claims.if_contains("exp");
   if (exp == nullptr) return auth_error("token has no exp");
   const auto expires = numeric_date(*exp);
   if (!expires) return auth_error("token exp is not a NumericDate");
   if (*expires <= now - leeway) return auth_error("token expired");
+  if (*expires > now + max_lifetime + leeway) return auth_error("token exp is too far ahead");
   out.expires_at = *expires;
   if (const auto* nbf = claims.if_contains("nbf")) {
     const auto not_before = numeric_date(*nbf);
@@ -156,6 +164,9 @@ Status check_times(const json::object& claims, std::int64_t now, std::int64_t le
   if (const auto* iat = claims.if_contains("iat")) {
     const auto issued = numeric_date(*iat);
     if (!issued) return auth_error("token iat is not a NumericDate");
+    if (*issued > now + leeway) return auth_error("token iat is in the future");
+    // exp - iat > max_lifetime, written so that a hugely negative iat cannot overflow.
+    if (*issued < *expires - max_lifetime) return auth_error("token lifetime too long");
     out.issued_at = *issued;
   }
   return ok_status();
@@ -181,15 +192,23 @@ Status check_identity(const json::object& claims, const JwtSettings& settings, J
   return ok_status();
 }
 
-void require_secret(const JwtSettings& settings) {
+// Bounds on the settings that keep check_times' arithmetic far from int64 overflow.
+constexpr std::int64_t kMaxLeeway = 24 * 3600;
+constexpr std::int64_t kMaxLifetimeCeiling = 10 * 366 * 24 * 3600;
+
+void require_valid_settings(const JwtSettings& settings) {
   // An empty HMAC key would make every token forgeable: a start-up error, not a runtime one.
   if (settings.secret.empty()) throw std::invalid_argument("JWT secret must not be empty");
+  if (settings.leeway_seconds < 0 || settings.leeway_seconds > kMaxLeeway)
+    throw std::invalid_argument("JWT leeway must be within 0 .. 86400 s");
+  if (settings.max_lifetime_seconds <= 0 || settings.max_lifetime_seconds > kMaxLifetimeCeiling)
+    throw std::invalid_argument("JWT max lifetime must be within 1 s .. 10 years");
 }
 
 }  // namespace
 
 JwtVerifier::JwtVerifier(JwtSettings settings) : settings_(std::move(settings)) {
-  require_secret(settings_);
+  require_valid_settings(settings_);
 }
 
 Result<JwtClaims> JwtVerifier::verify(std::string_view token, std::int64_t now_seconds) const {
@@ -205,19 +224,20 @@ Result<JwtClaims> JwtVerifier::verify(std::string_view token, std::int64_t now_s
   const auto payload = decode_object(segments->payload);
   if (!payload) return auth_error("token payload is not a JSON object");
   JwtClaims claims;
-  if (auto s = check_times(*payload, now_seconds, settings_.leeway_seconds, claims); !s)
+  if (auto s = check_times(*payload, now_seconds, settings_, claims); !s)
     return std::move(s).error();
   if (auto s = check_identity(*payload, settings_, claims); !s) return std::move(s).error();
   return claims;
 }
 
 JwtIssuer::JwtIssuer(JwtSettings settings) : settings_(std::move(settings)) {
-  require_secret(settings_);
+  require_valid_settings(settings_);
 }
 
 Result<std::string> JwtIssuer::issue(const JwtClaims& claims, std::int64_t now_seconds,
                                      std::int64_t lifetime_seconds) const {
-  if (!subject_acceptable(claims.sub) || lifetime_seconds <= 0) {
+  if (!subject_acceptable(claims.sub) || lifetime_seconds <= 0 ||
+      lifetime_seconds > settings_.max_lifetime_seconds) {
     return Error::make(ErrorCode::internal,
                        "refusing to issue a token with an invalid sub or lifetime");
   }

@@ -101,24 +101,25 @@ struct Family<Metric>::Impl {
   std::vector<std::string> label_names;
   std::vector<double> bounds;  // histograms only, already normalized
   mutable std::mutex mutex;
-  // Ordered by label values, which makes the rendering deterministic. Children are never
-  // removed, so references handed out stay valid.
-  std::map<std::vector<std::string>, std::unique_ptr<Metric>> children;
+  // Ordered by label values, which makes the rendering deterministic. Children stay until
+  // remove() (only for families whose users keep no references); shared so that a render
+  // running while one is removed still reads valid memory.
+  std::map<std::vector<std::string>, std::shared_ptr<Metric>> children;
 
-  std::unique_ptr<Metric> make_child() const {
+  std::shared_ptr<Metric> make_child() const {
     if constexpr (std::is_same_v<Metric, Histogram>) {
-      return std::make_unique<Histogram>(bounds);
+      return std::make_shared<Histogram>(bounds);
     } else {
-      return std::make_unique<Metric>();
+      return std::make_shared<Metric>();
     }
   }
 
-  // Pointers to the children, copied under the lock so rendering does not hold it.
-  std::vector<std::pair<std::vector<std::string>, const Metric*>> snapshot() const {
+  // The children, copied under the lock so rendering does not hold it.
+  std::vector<std::pair<std::vector<std::string>, std::shared_ptr<const Metric>>> snapshot() const {
     std::lock_guard lock(mutex);
-    std::vector<std::pair<std::vector<std::string>, const Metric*>> out;
+    std::vector<std::pair<std::vector<std::string>, std::shared_ptr<const Metric>>> out;
     out.reserve(children.size());
-    for (const auto& [labels, child] : children) out.emplace_back(labels, child.get());
+    for (const auto& [labels, child] : children) out.emplace_back(labels, child);
     return out;
   }
 };
@@ -134,6 +135,15 @@ Metric& Family<Metric>::with(const std::vector<std::string>& label_values) {
   if (it == impl_->children.end())
     it = impl_->children.emplace(std::move(key), impl_->make_child()).first;
   return *it->second;
+}
+
+template <class Metric>
+bool Family<Metric>::remove(const std::vector<std::string>& label_values) {
+  assert(impl_ && "Family used before Registry created it");
+  std::vector<std::string> key = label_values;
+  key.resize(impl_->label_names.size());
+  std::lock_guard lock(impl_->mutex);
+  return impl_->children.erase(key) > 0;
 }
 
 template class Family<Counter>;

@@ -66,6 +66,10 @@ class Family {
   Metric& with(std::initializer_list<std::string> label_values) {
     return with(std::vector<std::string>(label_values));
   }
+  // Drops the child for these label values from the exposition; false when there was none.
+  // For families whose label values come and go (a bounded top-N, see top_n_gauge.hpp): the
+  // caller must hold no reference to that child any more. A later with() starts a fresh one.
+  bool remove(const std::vector<std::string>& label_values);
   // ...internals visible to Registry (see registry.cpp)
   struct Impl;
   std::shared_ptr<Impl> impl_;

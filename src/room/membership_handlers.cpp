@@ -17,24 +17,56 @@ void RoomServiceImpl::room_join(const Request& req, const json::value& payload) 
   // check_join settles ROOM_NOT_FOUND, ALREADY_IN_ROOM and BANNED; the password comes next
   // (WRONG_PASSWORD), and join_room settles ROOM_FULL last: the contract's precedence.
   std::string room_id = parsed->room_id;  // copied: the callback below takes *parsed
-  deps_.store.check_join(std::move(room_id), req.who.client_id,
-                         [this, req, join = std::move(*parsed)](Result<RoomRecord> room) {
-                           if (!room) return req.respond.fail(room.error());
-                           if (!room->has_password()) return seat(req, join.room_id, "");
-                           if (!join.password) {
-                             return req.respond.fail(Error::make(ErrorCode::wrong_password,
-                                                                 "This room needs a password"));
-                           }
-                           deps_.offload([this, req, join, hash = room->password_hash] {
-                             if (!auth::verify_password(*join.password, hash)) {
-                               return req.respond.fail(Error::make(ErrorCode::wrong_password));
-                             }
-                             // The hash verified goes with the join: if the host changed the
-                             // password meanwhile, join_room refuses with WRONG_PASSWORD instead of
-                             // seating on a stale check.
-                             seat(req, join.room_id, hash);
-                           });
-                         });
+  deps_.store.check_join(
+      std::move(room_id), req.who.client_id,
+      [this, req, join = std::move(*parsed)](Result<RoomRecord> room) {
+        if (!room) return req.respond.fail(room.error());
+        if (!room->has_password()) return seat(req, join.room_id, "");
+        if (!join.password) {
+          return req.respond.fail(
+              Error::make(ErrorCode::wrong_password, "This room needs a password"));
+        }
+        // Guessing is limited before any hashing: over the limit the answer costs nothing
+        // (password_attempts.hpp).
+        const RateDecision attempt =
+            password_attempts_.begin(join.room_id, req.who.client_id, req.who.remote_ip);
+        if (!attempt.allowed) {
+          deps_.metrics.rate_limited.with({"password"}).inc();
+          Error error =
+              Error::make(ErrorCode::rate_limited, "Too many password attempts: retry later");
+          error.retry_after_seconds = attempt.retry_after_seconds;
+          return req.respond.fail(error);
+        }
+        const bool queued =
+            offload_password_work(req, [this, req, join, hash = room->password_hash] {
+              if (!auth::verify_password(*join.password, hash)) {
+                return req.respond.fail(Error::make(ErrorCode::wrong_password));
+              }
+              password_attempts_.forgive(join.room_id, req.who.client_id, req.who.remote_ip);
+              // The hash verified goes with the join: if the host changed the password
+              // meanwhile, join_room refuses with WRONG_PASSWORD instead of seating on a
+              // stale check.
+              seat(req, join.room_id, hash);
+            });
+        // Never checked: not a failed attempt.
+        if (!queued) password_attempts_.forgive(join.room_id, req.who.client_id, req.who.remote_ip);
+      });
+}
+
+bool RoomServiceImpl::offload_password_work(const Request& req, std::function<void()> work) {
+  WorkSlots::Slot slot = password_slots_.try_acquire();
+  if (!slot) {
+    deps_.metrics.password_queue_full.inc();
+    Error error = Error::make(ErrorCode::unavailable, "Too many password checks: retry shortly");
+    error.retry_after_seconds = 1;
+    req.respond.fail(error);
+    return false;
+  }
+  deps_.offload([slot = std::move(slot), work = std::move(work)]() mutable {
+    work();
+    slot.reset();  // given back as soon as the work is done, not when the pool drops the job
+  });
+  return true;
 }
 
 void RoomServiceImpl::seat(const Request& req, const std::string& room_id,

@@ -50,7 +50,7 @@ void RoomServiceImpl::create_checked(const Request& req, CreateRoomRequest creat
                                              Result<std::optional<std::string>> current) {
     if (!current) return req.respond.fail(current.error());
     if (*current) return req.respond.fail(Error::make(ErrorCode::already_in_room));
-    deps_.offload([this, req, create] {
+    offload_password_work(req, [this, req, create] {
       create_with_hash(req, create, auth::hash_password(*create.password));
     });
   });
@@ -79,8 +79,7 @@ void RoomServiceImpl::create_with_hash(const Request& req, CreateRoomRequest cre
   deps_.store.create_room(std::move(draft), std::move(host), [this, req](Result<RoomView> view) {
     if (!view) return req.respond.fail(view.error());
     const RoomRecord& room = view->room;
-    deps_.metrics.rooms_created.inc();
-    deps_.metrics.rooms_active.with({room.game_id}).inc();
+    deps_.metrics.room_opened(room);
     json::object body{{"success", true}, {"room", room_to_json(room)}};
     // Only the creator ever sees it: what lets it bring the room back (auth/room_resume.hpp).
     if (resume_keys_.enabled()) body["resumeKey"] = resume_keys_.key(room.id, room.host_client_id);
@@ -139,7 +138,7 @@ void RoomServiceImpl::room_update(const Request& req, const json::value& payload
                          if (view->room.host_client_id != req.who.client_id) {
                            return req.respond.fail(Error::make(ErrorCode::not_host));
                          }
-                         deps_.offload([this, req, update, change]() mutable {
+                         offload_password_work(req, [this, req, update, change]() mutable {
                            change.password_hash = auth::hash_password(*update.password);
                            apply_update(req, update, std::move(change));
                          });

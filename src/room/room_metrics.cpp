@@ -5,8 +5,11 @@
 namespace sudachi::room {
 
 RoomMetrics::RoomMetrics(metrics::Registry& r)
-    : rooms_active(r.gauge_family("rooms_active_total", "Active rooms by game (a gauge; spec name)",
-                                  {"game_id"})),
+    : rooms_active(r.gauge_family("rooms_active_total",
+                                  "Active rooms by game: the 50 games with the most rooms, the "
+                                  "rest as game_id=\"other\" (a gauge; spec name)",
+                                  {"game_id"}),
+                   kMaxGameSeries),
       p2p_success_rate(
           r.histogram("p2p_connection_success_rate",
                       "Per closed room: direct P2P successes / (direct successes + failures)",
@@ -23,7 +26,9 @@ RoomMetrics::RoomMetrics(metrics::Registry& r)
       rooms_created(r.counter("sudachi_rooms_created_total", "Rooms created")),
       rooms_closed(
           r.counter_family("sudachi_rooms_closed_total", "Rooms closed, by reason", {"reason"})),
-      chat_messages(r.counter("sudachi_chat_messages_total", "Chat messages relayed")) {
+      chat_messages(r.counter("sudachi_chat_messages_total", "Chat messages relayed")),
+      password_queue_full(r.counter("sudachi_password_queue_full_total",
+                                    "Password hashes and checks refused: the queue was full")) {
   // Resolved once: counting an error then takes no lock and allocates nothing.
   for (std::size_t i = 0; i < error_counters_.size(); ++i) {
     error_counters_[i] = &event_errors.with({std::string(to_string(static_cast<ErrorCode>(i)))});
@@ -35,8 +40,13 @@ void RoomMetrics::count_error(ErrorCode code) {
   if (index < error_counters_.size()) error_counters_[index]->inc();
 }
 
+void RoomMetrics::room_opened(const RoomRecord& room) {
+  rooms_created.inc();
+  rooms_active.add(room.game_id, 1);
+}
+
 void RoomMetrics::room_closed(const RoomRecord& room, std::string_view reason) {
-  rooms_active.with({room.game_id}).dec();
+  rooms_active.add(room.game_id, -1);
   rooms_closed.with({std::string(reason)}).inc();
   const int attempts = room.connections.direct + room.connections.failed;
   if (attempts > 0) {

@@ -1,5 +1,7 @@
 #include "room/room_service_impl.hpp"
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -9,6 +11,67 @@
 
 namespace sudachi::room {
 namespace json = boost::json;
+
+namespace {
+
+// Event names are the client's to choose, and the transport admits up to --max-payload bytes
+// of one: an error answer quotes at most this much of a name, so that it stays small whatever
+// was sent (issue 7: a 900 KB name came back twice, in the `error` event and in the ack).
+constexpr std::size_t kQuotedNameBytes = 64;
+
+// The length of the UTF-8 sequence `lead` starts, or 0 for a byte that cannot start one.
+std::size_t utf8_length(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}
+
+std::uint32_t decode_utf8(std::string_view seq) {
+  const auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(seq[i]) & 0xffu; };
+  if (seq.size() == 1) return byte(0);
+  std::uint32_t cp = byte(0) & (0x7fu >> seq.size());
+  for (std::size_t i = 1; i < seq.size(); ++i) cp = (cp << 6) | (byte(i) & 0x3fu);
+  return cp;
+}
+
+// Code points that would garble or disguise the text around them where a client shows or
+// logs the message: C0, DEL, C1, and the bidi embeddings, overrides and isolates.
+bool is_control(std::uint32_t cp) {
+  return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+// A printable prefix of `name` of at most kQuotedNameBytes bytes, cut at a character
+// boundary; controls and bytes that are not UTF-8 become '?', and "..." marks a cut.
+std::string quote_event_name(std::string_view name) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < name.size()) {
+    const std::size_t n = utf8_length(static_cast<unsigned char>(name[i]));
+    bool valid = n != 0 && i + n <= name.size();
+    for (std::size_t k = 1; valid && k < n; ++k) {
+      valid = (static_cast<unsigned char>(name[i + k]) & 0xc0) == 0x80;
+    }
+    const std::string_view seq = name.substr(i, valid ? n : 1);
+    const std::uint32_t cp = valid ? decode_utf8(seq) : 0;
+    // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8 either.
+    const bool printable = valid && !is_control(cp) && !(cp >= 0xd800 && cp <= 0xdfff) &&
+                           cp <= 0x10ffff && (n < 3 || cp >= (n == 3 ? 0x800u : 0x10000u));
+    const std::size_t width = printable ? seq.size() : 1;
+    if (out.size() + width > kQuotedNameBytes) return out + "...";
+    if (printable) {
+      out.append(seq);
+    } else {
+      out.push_back('?');
+    }
+    i += seq.size();
+  }
+  return out;
+}
+
+}  // namespace
 
 RoomServiceImpl::RoomServiceImpl(Dependencies deps)
     : deps_(std::move(deps)), resume_keys_(deps_.room_resume_secret) {
@@ -98,10 +161,13 @@ void RoomServiceImpl::on_event(const ClientIdentity& who,
       ->inc();
 
   Request req{who, Responder(conn, ack_id, deps_.metrics)};
-  std::string name(event);
+  // Only a bounded quote of an unknown name is kept: the continuation may outlive this call,
+  // and the client's name may be as long as the transport's payload limit.
+  std::string unknown_name = handler == nullptr ? quote_event_name(event) : std::string();
+  if (handler == nullptr) payload = nullptr;  // never read: do not hold it while waiting
   // Every event costs a point, unknown ones included; a refused event is not executed.
   deps_.event_limiter.consume(
-      who.client_id, [this, handler, req = std::move(req), name = std::move(name),
+      who.client_id, [this, handler, req = std::move(req), unknown_name = std::move(unknown_name),
                       payload = std::move(payload)](RateDecision decision) {
         if (!decision.allowed) {
           deps_.metrics.rate_limited.with({"event"}).inc();
@@ -111,7 +177,8 @@ void RoomServiceImpl::on_event(const ClientIdentity& who,
           return;
         }
         if (handler == nullptr) {
-          req.respond.fail(Error::make(ErrorCode::invalid_request, "Unknown event '" + name + "'"));
+          req.respond.fail(
+              Error::make(ErrorCode::invalid_request, "Unknown event '" + unknown_name + "'"));
           return;
         }
         dispatch(*handler, req, payload);

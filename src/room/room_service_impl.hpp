@@ -17,6 +17,7 @@
 #include "common/clock.hpp"
 #include "room/delivery.hpp"
 #include "room/history_sink.hpp"
+#include "room/password_attempts.hpp"
 #include "room/rate_limiter.hpp"
 #include "room/relay_directory.hpp"
 #include "room/relay_sessions.hpp"
@@ -25,6 +26,7 @@
 #include "room/room_service.hpp"
 #include "room/room_store.hpp"
 #include "room/validation.hpp"
+#include "room/work_slots.hpp"
 
 namespace sudachi::room {
 
@@ -65,6 +67,14 @@ class RoomServiceImpl final : public RoomService {
     // Signs room resume keys (the JWT secret, so that servers sharing it accept each other's
     // keys); empty disables resuming.
     std::string room_resume_secret = {};
+    // Password work on `offload` (hashing on create and update, checks on join): at most this
+    // many jobs queued or running. More are refused with UNAVAILABLE at once rather than queued
+    // in front of everyone. 32 jobs on the 2 threads of the room server's pool wait about
+    // 16 hashes' time (a few hundred ms) at worst.
+    std::size_t password_queue_limit = 32;
+    // Failed room:join passwords per (room, client) and per IP: refused with RATE_LIMITED
+    // without hashing (password_attempts.hpp).
+    PasswordAttemptPolicy password_attempts = {};
   };
 
   explicit RoomServiceImpl(Dependencies deps);
@@ -137,6 +147,10 @@ class RoomServiceImpl final : public RoomService {
   void with_members(const Request& req, const std::string& room_id,
                     std::optional<std::string> target, std::function<void(RoomView)> then);
 
+  // Runs `work` on deps_.offload holding a password slot; when every slot is taken, answers
+  // UNAVAILABLE (retry after 1 s) instead and returns false (membership_handlers.cpp).
+  bool offload_password_work(const Request& req, std::function<void()> work);
+
   // Lobby subscribers of the room's game get room:list:update {type, room}; private rooms
   // are never announced.
   void lobby_update(std::string_view type, const RoomRecord& room);
@@ -148,6 +162,9 @@ class RoomServiceImpl final : public RoomService {
   std::vector<metrics::Counter*> event_counters_;  // by route index; the last one: unknown events
   // Set when the server starts draining (see begin_drain).
   std::atomic<bool> draining_{false};
+  // Declared after deps_, which they are made from.
+  WorkSlots password_slots_{deps_.password_queue_limit};
+  PasswordAttempts password_attempts_{deps_.password_attempts, deps_.clock};
 };
 
 }  // namespace sudachi::room

@@ -3,6 +3,7 @@
 #include <boost/json/serializer.hpp>
 
 #include "room/field_reader.hpp"
+#include "room/text_rules.hpp"
 
 namespace sudachi::room {
 namespace json = boost::json;
@@ -49,6 +50,31 @@ bool serialized_within(const json::value& v, std::size_t limit) {
   return true;
 }
 
+// A name other players see (room name, username, game name): the text rule, then the
+// anti-spoofing rules of text::name_problem, and it is kept in NFC. "" (allowed by a rule with
+// min_chars 0) means not given and is returned as is.
+std::optional<std::string> display_name(FieldReader& r, std::string_view key, Need need,
+                                        Rule rule) {
+  auto raw = r.text(key, need, rule);
+  if (!raw || raw->empty()) return raw;
+  auto nfc = text::to_nfc(*raw);
+  if (!nfc) {
+    r.fail(std::string(key) + " could not be normalised");
+    return std::nullopt;
+  }
+  if (const auto problem = text::name_problem(*nfc); problem != text::NameProblem::none) {
+    r.fail(std::string(key) + " " + std::string(text::describe(problem)));
+    return std::nullopt;
+  }
+  // Composing usually shortens a name, but a few characters decompose under NFC too.
+  if (text::utf8_length(*nfc).value_or(0) > rule.max_chars) {
+    r.fail(std::string(key) + " must be " + std::to_string(rule.min_chars) + " to " +
+           std::to_string(rule.max_chars) + " characters");
+    return std::nullopt;
+  }
+  return nfc;
+}
+
 // An empty query parameter (`?gameId=`) means "no filter", as the lobby page sends it.
 bool given_and_not_empty(const FieldReader& r, std::string_view key) {
   const json::value* v = r.find(key);
@@ -61,8 +87,8 @@ Result<CreateRoomRequest> parse_room_create(const json::value& payload) {
   FieldReader r(payload, false);
   CreateRoomRequest out;
   auto game_id = r.game_id("gameId", Need::required);
-  auto game_name = r.text("gameName", Need::optional, kGameNameRule);
-  auto name = r.text("name", Need::required, kNameRule);
+  auto game_name = display_name(r, "gameName", Need::optional, kGameNameRule);
+  auto name = display_name(r, "name", Need::required, kNameRule);
   auto max_players = r.integer("maxPlayers", Need::required, kMinPlayers, kMaxPlayers);
   auto pass = password(r);
   auto vis = visibility(r, Need::required);
@@ -136,7 +162,7 @@ Result<UpdateRoomRequest> parse_room_update(const json::value& payload) {
   FieldReader r(payload, false);
   UpdateRoomRequest out;
   auto room_id = r.id("roomId", Need::required);
-  out.name = r.text("name", Need::optional, kNameRule);
+  out.name = display_name(r, "name", Need::optional, kNameRule);
   auto max_players = r.integer("maxPlayers", Need::optional, kMinPlayers, kMaxPlayers);
   // null removes the password here, unlike elsewhere where null means "not given".
   if (r.contains("password") && r.find("password") == nullptr) {
@@ -205,9 +231,17 @@ Result<MetricsReport> parse_metrics_report(const json::value& payload) {
                        static_cast<int>(*latency), *loss, static_cast<int>(*bandwidth)};
 }
 
+std::optional<std::string> username_from_claim(std::string_view name) {
+  const json::value payload = json::object{{"username", name}};
+  FieldReader r(payload, false);
+  auto username = display_name(r, "username", Need::required, kNameRule);
+  if (!r.ok()) return std::nullopt;
+  return username;
+}
+
 Result<GuestSignUp> parse_guest_sign_up(const json::value& payload) {
   FieldReader r(payload, false);
-  auto username = r.text("username", Need::required, kNameRule);
+  auto username = display_name(r, "username", Need::required, kNameRule);
   // "" counts as not given, like an unset form field.
   auto platform = r.text("platform", Need::optional, Rule{0, 32, false});
   auto version = r.text("sudachiVersion", Need::optional, Rule{0, 64, false});

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/json/value.hpp>
 
@@ -116,5 +117,8 @@ Result<P2pReport> parse_p2p_success(const boost::json::value& payload);
 Result<P2pReport> parse_p2p_failure(const boost::json::value& payload);
 Result<MetricsReport> parse_metrics_report(const boost::json::value& payload);
 Result<GuestSignUp> parse_guest_sign_up(const boost::json::value& payload);
+// The username a token's "name" claim gives (tokens minted by an operator's own identity
+// service carry any string): the sign-up's rules and NFC form, or nullopt when it breaks one.
+std::optional<std::string> username_from_claim(std::string_view name);
 
 }  // namespace sudachi::room

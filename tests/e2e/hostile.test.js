@@ -1,12 +1,16 @@
-// Hostile input over plain HTTP (no WebSocket): oversized bodies, random bytes, abandoned
-// sessions, garbage on the TCP port. Every loop is bounded; the server must stay healthy.
+// Hostile input: over plain HTTP, oversized bodies, random bytes, abandoned sessions, garbage
+// on the TCP port; then echoed event names, cross-origin-simple sign-ups and overlong tokens
+// (issue 7, items 14, 16, 17). Every loop is bounded; the server must stay healthy.
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { randomBytes, randomInt } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import {
-  useServer, guestSocket, emitAck, getJson, fetchWithTimeout, eioHandshake, eioPost, expectSessionGone, sleep,
+  useServer, guest, guestRaw, guestSocket, emitAck, getJson, fetchWithTimeout, eioHandshake, eioPost, expectSessionGone,
+  sleep, mintJwt, claimsFor, connect, connectError,
 } from './lib/server.js';
+import { sioWs, parseSio } from './lib/raw_client.js';
 
 const ARGS = ['--conn-rate-per-min', '100000', '--guest-rate-per-min', '100000', '--max-payload', '10000',
   '--ping-interval-ms', '300', '--ping-timeout-ms', '300'];
@@ -103,5 +107,99 @@ describe('hostile input', () => {
     await sleep(300);
     await healthy(server);
     for (const s of sockets) s.destroy();
+  });
+});
+
+// Issue 7, items 14, 16 and 17: a server with the default --max-payload (1 MB), so that a
+// 100 KB event name reaches the application.
+describe('hostile input: echoes, sign-up content type, token lifetime', () => {
+  const ctx = useServer({ args: ['--conn-rate-per-min', '100000', '--guest-rate-per-min', '100000'] });
+
+  ctx.test('a 100 KB unknown event name gets a short answer (error event and ack under 1 KB)', async (server) => {
+    const g = await guest(server.url, 'longname');
+    const { ws } = await sioWs(server.port, g.token);
+    try {
+      const name = `x${'\u202e\u0007é'.repeat(10)}${'n'.repeat(100_000)}`;
+      ws.sendText(`427${JSON.stringify([name, {}])}`);
+      const seen = [];
+      const r = await ws.nextUntil((x) => {
+        seen.push(x);
+        return x.startsWith('437');
+      }, { timeoutMs: 10_000 });
+      const replies = seen.filter((x) => x.startsWith('4'));
+      const bytes = replies.reduce((n, x) => n + Buffer.byteLength(x), 0);
+      assert.ok(bytes < 1024, `${bytes} bytes in reply to one event: ${replies.map((x) => x.slice(0, 200)).join(' | ')}`);
+      const ack = parseSio(r.packet).data[0];
+      assert.equal(ack.success, false);
+      assert.equal(ack.error.code, 'INVALID_REQUEST');
+      assert.match(ack.error.message, /^Unknown event 'x/);
+      // Controls and bidi overrides are not echoed; the quote is cut and says so.
+      assert.doesNotMatch(ack.error.message, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+      assert.match(ack.error.message, /\.\.\.'$/);
+      const errorEvent = replies.map(parseSio).find((p) => p.type === 2 && p.data[0] === 'error');
+      assert.deepEqual(errorEvent?.data[1], ack.error);
+    } finally {
+      ws.destroy();
+    }
+    await healthy(server);
+    // One label for every unknown name, whatever was sent.
+    const text = await (await fetchWithTimeout(`${server.url}/metrics`)).text();
+    assert.doesNotMatch(text, /nnnnnnnn/);
+    assert.match(text, /^sudachi_room_events_total\{event="unknown"\} [1-9]/m);
+  });
+
+  ctx.test('guest sign-up refuses text/plain and other non-JSON types with 415', async (server) => {
+    const body = { username: 'ctype', platform: 'linux', sudachiVersion: '1.0.0' };
+    // The CORS-safelisted types any web page can send cross-origin without a preflight.
+    for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x']) {
+      const r = await guestRaw(server.url, body, { 'content-type': type });
+      assert.equal(r.status, 415, `${type} -> ${r.status} ${JSON.stringify(r.body)}`);
+      assert.deepEqual(Object.keys(r.body), ['error'], type);
+      assert.equal(r.body.error.code, 'INVALID_REQUEST', type);
+      assert.equal(typeof r.body.error.message, 'string', type);
+    }
+    // No Content-Type at all.
+    const bare = await fetchWithTimeout(`${server.url}/api/v1/auth/guest`, {
+      method: 'POST', body: new Uint8Array(Buffer.from(JSON.stringify(body))),
+    });
+    await bare.arrayBuffer();
+    assert.equal(bare.status, 415);
+    // JSON with parameters and in any case is fine.
+    for (const type of ['application/json; charset=utf-8', 'Application/JSON']) {
+      assert.equal((await guestRaw(server.url, body, { 'content-type': type })).status, 201, type);
+    }
+  });
+
+  ctx.test('tokens expiring in the year 9999 or issued 10 years ahead are refused', async (server) => {
+    const now = Math.floor(Date.now() / 1000);
+    const cases = [
+      ['exp in 9999', { exp: 253402300799 }],
+      ['iat 10 years ahead', { iat: now + 10 * 365 * 86400 }],
+      ['exp - iat of 60 days', { iat: now - 59 * 86400, exp: now + 86400 }],
+    ];
+    for (const [what, overrides] of cases) {
+      const err = await connectError(server.url, mintJwt(claimsFor(randomUUID(), overrides), server.jwtSecret));
+      assert.equal(err.data?.code, 'AUTH_FAILED', `${what}: ${err.message}`);
+    }
+    // Within the default maximum (30 days) a token is still accepted.
+    const s = await connect(server.url, mintJwt(claimsFor(randomUUID(), { exp: now + 29 * 86400 }), server.jwtSecret));
+    s.disconnect();
+  });
+
+  ctx.test('a guest token lifetime above --jwt-max-lifetime-s is refused at start-up', async (server) => {
+    const run = (args) => new Promise((resolve) => {
+      execFile(process.env.SUDACHI_ROOM_BIN, ['--port', '0', '--data-dir', server.dataDir, ...args],
+        { timeout: 10_000 }, (err, stdout, stderr) => resolve({ code: err?.code ?? 0, stderr }));
+    });
+    const r = await run(['--token-lifetime-s', '7200', '--jwt-max-lifetime-s', '3600']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--jwt-max-lifetime-s/);
+    const env = await new Promise((resolve) => {
+      execFile(process.env.SUDACHI_ROOM_BIN, ['--port', '0', '--data-dir', server.dataDir],
+        { timeout: 10_000, env: { ...process.env, TOKEN_LIFETIME_S: '3000000' } },
+        (err, stdout, stderr) => resolve({ code: err?.code ?? 0, stderr }));
+    });
+    assert.equal(env.code, 2, `TOKEN_LIFETIME_S of 34 days over the default 30: ${env.stderr}`);
   });
 });

@@ -82,6 +82,105 @@ TEST(Jwt, ExpiredTokenIsRefusedButLeewayIsHonoured) {
   EXPECT_TRUE(v.verify(forge(kHs256Header, payload("", kNow - 29)), kNow).ok());
 }
 
+// A payload with the given iat (omitted when empty) and exp, both as JSON number text.
+std::string timed(const std::string& iat, const std::string& exp) {
+  return R"({"iss":"sudachi-rooms","aud":"sudachi-multiplayer","sub":"c",)" +
+         (iat.empty() ? std::string() : R"("iat":)" + iat + ",") + R"("exp":)" + exp + "}";
+}
+std::string timed(std::int64_t iat, std::int64_t exp) {
+  return timed(std::to_string(iat), std::to_string(exp));
+}
+
+constexpr std::int64_t kDay = 24 * 3600;
+constexpr std::int64_t kMaxLifetime = 30 * kDay;  // the default
+constexpr std::int64_t kLeeway = 30;              // the default
+
+TEST(Jwt, ExpInTheYear9999IsRefused) {
+  JwtVerifier v(settings());
+  // 9999-12-31T23:59:59Z, with and without iat.
+  expect_refused(v.verify(forge(kHs256Header, timed(kNow, 253'402'300'799)), kNow));
+  expect_refused(v.verify(forge(kHs256Header, timed("", "253402300799")), kNow));
+  expect_refused(v.verify(forge(kHs256Header, timed("", "9223372036854775807")), kNow));
+  expect_refused(v.verify(forge(kHs256Header, timed("", "1e15")), kNow));
+}
+
+TEST(Jwt, IatTenYearsAheadIsRefused) {
+  JwtVerifier v(settings());
+  const std::int64_t later = kNow + 10 * 365 * kDay;
+  // A short exp - iat, but issued "in the future": exp is still in range here.
+  expect_refused(v.verify(forge(kHs256Header, timed(later, kNow + 3600)), kNow));
+  // The same token as its signer meant it (exp = iat + 1 h).
+  expect_refused(v.verify(forge(kHs256Header, timed(later, later + 3600)), kNow));
+}
+
+TEST(Jwt, LifetimeLongerThanTheMaximumIsRefused) {
+  JwtVerifier v(settings());
+  // Issued 31 days ago, good for another day: each bound on its own holds, exp - iat does not.
+  expect_refused(v.verify(forge(kHs256Header, timed(kNow - 31 * kDay, kNow + kDay)), kNow));
+  expect_refused(
+      v.verify(forge(kHs256Header, timed(kNow - 100, kNow - 100 + kMaxLifetime + 1)), kNow));
+  // A hugely negative iat must be refused, not overflow exp - iat.
+  expect_refused(v.verify(forge(kHs256Header, timed("-9223372036854775807", "1700003600")), kNow));
+  expect_refused(v.verify(forge(kHs256Header, timed("-9e15", "1700003600")), kNow));
+}
+
+TEST(Jwt, LifetimeBoundariesThatPass) {
+  JwtVerifier v(settings());
+  // exp exactly at now + max lifetime + leeway (no iat), and one second more.
+  EXPECT_TRUE(
+      v.verify(forge(kHs256Header, timed("", std::to_string(kNow + kMaxLifetime + kLeeway))), kNow)
+          .ok());
+  expect_refused(v.verify(
+      forge(kHs256Header, timed("", std::to_string(kNow + kMaxLifetime + kLeeway + 1))), kNow));
+  // iat exactly at now + leeway (a signer whose clock runs a little ahead), and one more.
+  EXPECT_TRUE(
+      v.verify(forge(kHs256Header, timed(kNow + kLeeway, kNow + kLeeway + 3600)), kNow).ok());
+  expect_refused(
+      v.verify(forge(kHs256Header, timed(kNow + kLeeway + 1, kNow + kLeeway + 3600)), kNow));
+  // exp - iat exactly the maximum, issued now and issued a while ago.
+  EXPECT_TRUE(v.verify(forge(kHs256Header, timed(kNow, kNow + kMaxLifetime)), kNow).ok());
+  EXPECT_TRUE(
+      v.verify(forge(kHs256Header, timed(kNow - 10 * kDay, kNow - 10 * kDay + kMaxLifetime)), kNow)
+          .ok());
+}
+
+TEST(Jwt, MaxLifetimeIsConfigurable) {
+  JwtSettings s = settings();
+  s.max_lifetime_seconds = 3600;
+  JwtVerifier v(s);
+  EXPECT_TRUE(v.verify(forge(kHs256Header, timed(kNow, kNow + 3600)), kNow).ok());
+  expect_refused(v.verify(forge(kHs256Header, timed(kNow, kNow + 3601)), kNow));
+  expect_refused(v.verify(forge(kHs256Header, timed("", std::to_string(kNow + 7200))), kNow));
+  // The default verifier takes what this one refuses.
+  EXPECT_TRUE(
+      JwtVerifier(settings()).verify(forge(kHs256Header, timed(kNow, kNow + 3601)), kNow).ok());
+}
+
+TEST(Jwt, IssuerNeverMintsATokenLongerThanTheMaximum) {
+  JwtSettings s = settings();
+  s.max_lifetime_seconds = 3600;
+  JwtIssuer issuer(s);
+  JwtClaims c;
+  c.sub = "client-1";
+  EXPECT_FALSE(issuer.issue(c, kNow, 3601).ok());
+  const auto token = issuer.issue(c, kNow, 3600);
+  ASSERT_TRUE(token.ok());
+  EXPECT_TRUE(JwtVerifier(s).verify(*token, kNow).ok());
+}
+
+TEST(Jwt, OutOfRangeLifetimeOrLeewaySettingsAreAStartUpError) {
+  for (const std::int64_t bad :
+       {std::int64_t{0}, std::int64_t{-1}, std::int64_t{11} * 366 * kDay}) {
+    JwtSettings s = settings();
+    s.max_lifetime_seconds = bad;
+    EXPECT_THROW(JwtVerifier{s}, std::invalid_argument) << bad;
+    EXPECT_THROW(JwtIssuer{s}, std::invalid_argument) << bad;
+  }
+  JwtSettings s = settings();
+  s.leeway_seconds = -1;
+  EXPECT_THROW(JwtVerifier{s}, std::invalid_argument);
+}
+
 TEST(Jwt, MissingOrNonNumericExpIsRefused) {
   JwtVerifier v(settings());
   expect_refused(v.verify(

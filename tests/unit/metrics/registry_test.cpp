@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -66,6 +68,40 @@ TEST(Registry, GaugeFamilyChildIsStable) {
   g.inc();
   EXPECT_EQ(&g, &f.with({"0100000000010000"}));
   EXPECT_EQ(f.with({"0100000000010000"}).value(), 1);
+}
+
+TEST(Registry, RemoveDropsASeriesAndWithStartsAFreshOne) {
+  Registry r;
+  auto f = r.gauge_family("rooms", "Rooms", {"game_id"});
+  f.with({"a"}).set(3);
+  f.with({"b"}).set(1);
+  EXPECT_TRUE(f.remove({"a"}));
+  EXPECT_FALSE(f.remove({"a"}));  // already gone
+  EXPECT_FALSE(f.remove({"never"}));
+  EXPECT_EQ(r.render(), "# HELP rooms Rooms\n# TYPE rooms gauge\nrooms{game_id=\"b\"} 1\n");
+  EXPECT_EQ(f.with({"a"}).value(), 0);  // a new child, not the old value
+  auto h = r.histogram_family("latency", "Latency", {"route"}, {1});
+  h.with({"x"}).observe(0.5);
+  EXPECT_TRUE(h.remove({"x"}));
+  EXPECT_EQ(r.render().find("latency_bucket"), std::string::npos);
+}
+
+TEST(Registry, RemovingWhileRenderingIsSafe) {
+  // Rendering copies the children out of the lock: a child removed meanwhile must stay valid
+  // until the render is done (run under ASan).
+  Registry r;
+  auto f = r.gauge_family("churn", "Churn", {"k"});
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      const std::string key = std::to_string(i % 64);
+      f.with({key}).set(i);
+      f.remove({key});
+    }
+  });
+  for (int i = 0; i < 2000; ++i) EXPECT_EQ(r.render().rfind("# HELP churn Churn\n", 0), 0u);
+  stop = true;
+  writer.join();
 }
 
 TEST(Registry, HistogramText) {

@@ -135,7 +135,7 @@ TEST_F(ServiceTest, LastMemberLeavingClosesTheRoomIntoHistory) {
   EXPECT_EQ(row.closed_at_ms, clock_.unix_ms());
   EXPECT_EQ(row.region, "eu");
   EXPECT_EQ(watcher.conn->only("room:list:update").at("type"), "remove");
-  EXPECT_EQ(metrics_.rooms_active.with({kGameId}).value(), 0);
+  EXPECT_EQ(metrics_.rooms_active.count(kGameId), 0);
   EXPECT_EQ(metrics_.rooms_closed.with({"empty"}).value(), 1);
   EXPECT_EQ(metrics_.p2p_success_rate.count(), 0u);  // no P2P attempts: no observation
   EXPECT_EQ(error_code(call(guest, "room:join", json::object{{"roomId", room_id}})),
@@ -208,7 +208,7 @@ TEST_F(ServiceTest, CloseByHostTellsEveryMemberAndRecordsHistory) {
   EXPECT_EQ(metrics_.p2p_success_rate.count(), 1u);
   EXPECT_NEAR(metrics_.p2p_success_rate.sum(), 2.0 / 3.0, 1e-9);
   EXPECT_EQ(metrics_.rooms_closed.with({"closed_by_host"}).value(), 1);
-  EXPECT_EQ(metrics_.rooms_active.with({kGameId}).value(), 0);
+  EXPECT_EQ(metrics_.rooms_active.count(kGameId), 0);
   EXPECT_EQ(
       error_code(call(guest, "room:chat", json::object{{"roomId", room_id}, {"message", "hi"}})),
       "ROOM_NOT_FOUND");

@@ -64,7 +64,7 @@ TEST_F(ServiceTest, CreateRepliesWithRoomAndAck) {
                                                         {"region", "eu"},
                                                         {"createdAt", clock_.unix_ms()}}));
   EXPECT_EQ(host.conn->ack(ack), created);
-  EXPECT_EQ(metrics_.rooms_active.with({kGameId}).value(), 1);
+  EXPECT_EQ(metrics_.rooms_active.count(kGameId), 1);
   EXPECT_EQ(metrics_.rooms_created.value(), 1);
 }
 

@@ -1,6 +1,7 @@
 #include "room/validation.hpp"
 
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -407,6 +408,79 @@ TEST(ParseGuestSignUp, Rules) {
                  "sudachiVersion");
   expect_invalid(parse_guest_sign_up(json::object{{"username", "u"}, {"platform", 3}}), "platform");
   expect_invalid(parse_guest_sign_up(json::value("Link")), "Payload");
+}
+
+// --- display names (names, usernames, game names) ----------------------------------------
+
+TEST(DisplayNames, SpoofingClassesAreInvalidRequests) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"abc\u202Egnp.exe", "bidirectional"},  // right-to-left override
+      {"\u2066Mario\u2069", "bidirectional"},
+      {"Mario\u200F", "bidirectional"},
+      {"\u061CMario", "bidirectional"},
+      {"\u200B\u200B\u200B", "invisible"},  // zero-width spaces only
+      {"\uFEFFMario", "invisible"},         // BOM
+      {"\u200D\u200C", "visible"},          // zero-width joiners only
+      {"   ", "visible"},                   // whitespace only
+      {"\u3000\u00A0", "visible"},
+      {"x\u0301\u0302\u0303\u0304\u0305", "combining"},  // x has no precomposed forms
+  };
+  for (const auto& [name, why] : cases) {
+    expect_invalid(parse_guest_sign_up(json::object{{"username", name}}), "username");
+    expect_invalid(parse_guest_sign_up(json::object{{"username", name}}), why);
+    expect_invalid(parse_room_create(with(create_payload(), "name", name)), "name");
+    expect_invalid(parse_room_create(with(create_payload(), "gameName", name)), "gameName");
+    expect_invalid(parse_room_update(json::object{{"roomId", kRoom}, {"name", name}}), why);
+  }
+}
+
+TEST(DisplayNames, AcceptedNamesAreStoredInNfc) {
+  auto guest = parse_guest_sign_up(json::object{{"username", "Zoe\u0308"}});  // e + diaeresis
+  ASSERT_TRUE(guest.ok()) << guest.error().message;
+  EXPECT_EQ(guest->username, "Zo\u00EB");
+  auto room = parse_room_create(
+      with(with(create_payload(), "name", "Cafe\u0301"), "gameName", "Pok\u0065\u0301mon"));
+  ASSERT_TRUE(room.ok()) << room.error().message;
+  EXPECT_EQ(room->name, "Caf\u00E9");
+  EXPECT_EQ(room->game_name, "Pok\u00E9mon");
+  auto update = parse_room_update(json::object{{"roomId", kRoom}, {"name", "A\u030A"}});
+  ASSERT_TRUE(update.ok());
+  EXPECT_EQ(*update->name, "\u00C5");
+  // Composed first: of these five marks NFC folds the acute into the letter, four remain.
+  auto composed =
+      parse_guest_sign_up(json::object{{"username", "e\u0301\u0302\u0303\u0304\u0305"}});
+  ASSERT_TRUE(composed.ok()) << composed.error().message;
+  EXPECT_EQ(composed->username, "\u00E9\u0302\u0303\u0304\u0305");
+}
+
+TEST(DisplayNames, OrdinaryNamesIncludingCjkAndEmojiPass) {
+  for (const char* name : {"Link", "Player One", "東京ルーム", "마리오카트", "Игрок 1", "لاعب",
+                           "🍣 sushi", "👨‍👩‍👧‍👦", "👍🏽", "ผู้เล่น"}) {
+    auto guest = parse_guest_sign_up(json::object{{"username", name}});
+    ASSERT_TRUE(guest.ok()) << name << ": " << guest.error().message;
+    EXPECT_EQ(guest->username, name);
+    EXPECT_TRUE(parse_room_create(with(create_payload(), "name", name)).ok()) << name;
+  }
+}
+
+TEST(DisplayNames, LengthIsCheckedAgainAfterNormalising) {
+  // U+FB2C (Hebrew shin with dagesh and shin dot) is a composition exclusion: NFC turns it into
+  // three code points, so 32 of them are 96 characters once stored.
+  std::string expands;
+  for (int i = 0; i < 32; ++i) expands += "\uFB2C";
+  expect_invalid(parse_guest_sign_up(json::object{{"username", json::string(expands)}}), "1 to 32");
+}
+
+TEST(DisplayNames, TokenNameClaimsFollowTheSignUpRules) {
+  // An operator's identity service may mint any "name": the server applies its own rules.
+  EXPECT_EQ(username_from_claim("alice"), "alice");
+  EXPECT_EQ(username_from_claim("Cafe\xCC\x81"), "Caf\xC3\xA9");        // stored in NFC
+  EXPECT_EQ(username_from_claim("\xE2\x80\xAEgnp.exe"), std::nullopt);  // U+202E
+  EXPECT_EQ(username_from_claim("\xE2\x80\x8B"), std::nullopt);         // zero-width only
+  EXPECT_EQ(username_from_claim("tab\there"), std::nullopt);
+  EXPECT_EQ(username_from_claim(std::string(33, 'x')), std::nullopt);
+  EXPECT_EQ(username_from_claim(""), std::nullopt);
+  EXPECT_EQ(username_from_claim("\xFF\xFE"), std::nullopt);  // not UTF-8
 }
 
 }  // namespace
