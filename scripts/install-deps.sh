@@ -10,7 +10,7 @@ want_test=0
 
 build_pkgs=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates curl
-  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-locale1.81-dev libicu-dev
   libssl-dev libsqlite3-dev libjwt-dev libspdlog-dev libcli11-dev
   libhiredis-dev liburing-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -18,6 +18,7 @@ build_pkgs=(
 test_pkgs=(
   prometheus coturn redis-server postgresql nginx
   clang clang-format libclang-rt-14-dev sqlite3 procps iproute2
+  nftables
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-BUILD_DIR=${BUILD_DIR:-build} CMAKE_ARGS="-DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-}" \
+# Only the two servers: no test or benchmark targets, so nothing test-only (Node.js, coturn's
+# STUN client) is needed to configure.
+export BUILD_DIR=${BUILD_DIR:-build}
+CMAKE_ARGS="-DCMAKE_BUILD_TYPE=Release -DSUDACHI_BUILD_TESTS=OFF -DSUDACHI_BUILD_BENCH=OFF ${CMAKE_ARGS:-}" \
   scripts/build.sh sudachi-room sudachi-relay
 
 PORT=${PORT:-8080}
@@ -18,7 +21,7 @@ mkdir -p "$DATA_DIR"
 # reads the same file, so the tokens it mints open sessions on this relay.
 relay_ports="$DATA_DIR/relay.ports"
 rm -f "$relay_ports"
-build/bin/sudachi-relay --bind "$HOST" --public-host "$PUBLIC_HOST" --data-dir "$DATA_DIR" --port-file "$relay_ports" &
+"$BUILD_DIR"/bin/sudachi-relay --bind "$HOST" --public-host "$PUBLIC_HOST" --data-dir "$DATA_DIR" --port-file "$relay_ports" &
 relay_pid=$!
 trap 'kill -TERM "$relay_pid" 2>/dev/null; wait "$relay_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -41,5 +44,5 @@ cat <<MSG
   Stop with Ctrl-C.
 
 MSG
-build/bin/sudachi-room --host "$HOST" --port "$PORT" --data-dir "$DATA_DIR" \
+"$BUILD_DIR"/bin/sudachi-room --host "$HOST" --port "$PORT" --data-dir "$DATA_DIR" \
   --relay "${PUBLIC_HOST}:${relay_udp}/${relay_tcp}#local" --log-format text "$@"
