@@ -133,6 +133,9 @@ void EngineSession::close(CloseReason reason) {
 // ------------------------------------------------------------------ polling
 
 void EngineSession::handle_poll_get(PollRespond respond) {
+  // Effects still pending may hold the answer to the GET parked before this one: deliver them
+  // first, or this GET would take its place in `parked_get_` and that one never be answered.
+  if (flush_scheduled_) flush();
   if (auto reply = core_.on_poll_get(now())) {
     respond(std::move(*reply));
   } else {
