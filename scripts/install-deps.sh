@@ -17,7 +17,7 @@ build_pkgs=(
 )
 test_pkgs=(
   prometheus coturn redis-server postgresql nginx
-  clang clang-format libclang-rt-14-dev sqlite3 procps iproute2
+  clang clang-format libclang-rt-14-dev sqlite3 procps iproute2 openssl
   nftables
 )
 
