@@ -401,6 +401,12 @@ describe('deploy/kubernetes', () => {
       `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} <= preStop ${sleepS} + DRAIN_GRACE_S ${drain}`);
     assert.ok(c.resources.requests.cpu && c.resources.limits.memory, 'resources');
     assert.ok(pod.topologySpreadConstraints.length >= 1, 'topology spread');
+    for (const t of pod.topologySpreadConstraints) {
+      // Tainted relay nodes must not count as empty domains, and a rollout's new ReplicaSet is
+      // spread on its own (issue 11: rollouts stalled, the HPA capped at the untainted nodes).
+      assert.equal(t.nodeTaintsPolicy, 'Honor', `${t.topologyKey}: nodeTaintsPolicy`);
+      assert.deepEqual(t.matchLabelKeys, ['pod-template-hash'], `${t.topologyKey}: matchLabelKeys`);
+    }
     for (const n of ['JWT_SECRET', 'RELAY_SECRET', 'REDIS_URL', 'DATABASE_URL']) {
       const e = c.env.find((x) => x.name === n);
       assert.ok(e?.valueFrom?.secretKeyRef, `${n} comes from a Secret`);
