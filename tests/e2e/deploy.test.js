@@ -358,6 +358,12 @@ describe('deploy/kubernetes', () => {
       if (f === 'secret.example.yaml') assert.ok(!listed.has(f), 'the secret example must not be applied');
       else assert.ok(listed.has(f), `base/kustomization.yaml does not list ${f}`);
     }
+    // The base's `namespace` covers only the base's objects: an overlay must set it again, or
+    // what its components add (the Prometheus Operator objects) lands in the default namespace
+    // and selects nothing (issue 11).
+    for (const { file, doc } of kustomizations.filter((k) => k.file.startsWith('overlays'))) {
+      assert.equal(doc.namespace, base.namespace, `${file}: namespace`);
+    }
     for (const { file, doc } of kustomizations) {
       const dir = path.join(k8sDir, path.dirname(file));
       for (const r of [...(doc.resources ?? []), ...(doc.components ?? [])]) {
