@@ -124,10 +124,28 @@ function anchors(markdown) {
 // Prometheus
 
 describe('deploy/prometheus', () => {
-  it('promtool check config accepts prometheus.yml (and the rule file it loads)', async () => {
-    const r = await run('promtool', ['check', 'config', 'prometheus.yml'], { cwd: promDir });
-    assert.equal(r.code, 0, `promtool check config:\n${r.stdout}\n${r.stderr}`);
-    assert.match(r.stdout + r.stderr, /SUCCESS: 1 rule files found/);
+  it('promtool check config accepts both scrape configs (and the rule file they load)', async () => {
+    for (const file of ['prometheus-kubernetes.yml', 'prometheus-host.yml']) {
+      const r = await run('promtool', ['check', 'config', file], { cwd: promDir });
+      assert.equal(r.code, 0, `promtool check config ${file}:\n${r.stdout}\n${r.stderr}`);
+      assert.match(r.stdout + r.stderr, /SUCCESS: 1 rule files found/, file);
+      const conf = YAML.parse(readFileSync(path.join(promDir, file), 'utf8'));
+      assert.equal(conf.global.external_labels.region, '${REGION}', `${file}: the region on every series`);
+      assert.deepEqual(conf.scrape_configs.map((j) => j.job_name).sort(), ['sudachi-relay', 'sudachi-room'], file);
+    }
+  });
+
+  it('the host config loads no example target (an example address would fire SudachiInstanceDown)', () => {
+    const conf = YAML.parse(readFileSync(path.join(promDir, 'prometheus-host.yml'), 'utf8'));
+    const shipped = readdirSync(path.join(promDir, 'targets'));
+    assert.ok(shipped.some((f) => f.endsWith('.yml.example')), 'examples ship');
+    for (const job of conf.scrape_configs) {
+      for (const pattern of job.file_sd_configs.flatMap((c) => c.files)) {
+        const re = new RegExp(`^${pattern.replace(/^targets\//, '').replace(/\./g, '\\.').replace(/\*/g, '.*')}$`);
+        const loaded = shipped.filter((f) => re.test(f));
+        assert.deepEqual(loaded, [], `${job.job_name}: ${pattern} loads shipped files`);
+      }
+    }
   });
 
   it('promtool check rules accepts alerts.yml', async () => {
