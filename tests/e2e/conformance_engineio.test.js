@@ -4,7 +4,7 @@
 // Raw HTTP and raw WebSocket frames (lib/raw_client.js): every byte is the test's.
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, guest, roomPayload, GAME_ID, sleep } from './lib/server.js';
+import { useServer, guest, roomPayload, GAME_ID, sleep, SERVER_READ_MS } from './lib/server.js';
 import {
   RS, httpRequest, wsOpen, pollPath, wsPath, eioPath, splitPayload, parseOpen, pollHandshake, pollGet, pollPost,
   pollUntil, expectPollSessionGone, wsHandshake, expectWsClosed, sioPolling, sioWs, parseSio, encodeFrame, OP,
@@ -37,12 +37,12 @@ function assertOpenFields(open, { upgrades, pingInterval, pingTimeout, maxPayloa
   for (const k of ['pingInterval', 'pingTimeout', 'maxPayload']) assert.ok(Number.isInteger(open[k]), `${k}: ${open[k]}`);
 }
 
-// Starts a GET that the server parks (nothing to send yet). Resolves once it is on the wire;
-// 100 ms let the server read it (nothing on the wire tells when it is parked).
+// Starts a GET that the server parks (nothing to send yet). Resolves once it is on the wire
+// and the server had SERVER_READ_MS to read it (nothing on the wire tells when it is parked).
 async function parkedGet(port, sid, timeoutMs = 10_000) {
   const p = pollGet(port, sid, timeoutMs);
   await p.handle.connectedPromise;
-  await sleep(100);
+  await sleep(SERVER_READ_MS);
   return { response: p }; // not the promise itself: awaiting this must not wait for the answer
 }
 
@@ -474,7 +474,7 @@ describe('Engine.IO v4: overlapping requests and closing', () => {
     const body = `40${JSON.stringify({ token: 'x'.repeat(2000) })}`;
     const first = pollPost(server.port, open.sid, body, { partial: 10 });
     await first.handle.connectedPromise;
-    await sleep(100); // the server has the first POST's headers
+    await sleep(SERVER_READ_MS); // the server has the first POST's headers
     const second = await pollPost(server.port, open.sid, '40', { timeoutMs: 5000 });
     assert.equal(second.status, 400, `second POST: ${second.status} ${second.text}`);
     first.handle.finish();

@@ -7,6 +7,7 @@ import {
   useServer, guest, guestRaw, guestSocket, emitAck, fetchWithTimeout, pollUntil,
   roomPayload, closeAll,
 } from './lib/server.js';
+import { seededRandom, withSeed } from './lib/seeded.js';
 
 // Per-IP connection and sign-up limits out of the way: these tests open 100+ clients from
 // 127.0.0.1. The per-client event limit (100/min) stays as shipped.
@@ -19,20 +20,9 @@ const MAX_GAME_SERIES = 50;
 const FAILURES_PER_ROOM_CLIENT = 5;
 const FAILURES_PER_IP = 20;
 
-// A seeded generator (mulberry32): the same game ids on every run.
-function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gameIds(count, seed) {
-  const next = seededRandom(seed);
+// Seeded (lib/seeded.js): the same game ids on every run.
+function gameIds(count, stream) {
+  const { next } = seededRandom(stream);
   const ids = new Set();
   while (ids.size < count) {
     let id = '';
@@ -80,7 +70,7 @@ describe('hostile domain input', () => {
     }
   });
 
-  ctx.test(`100 private rooms with random game ids leave at most ${MAX_GAME_SERIES + 1} rooms_active_total series`, async (server) => {
+  ctx.test(`100 private rooms with random game ids leave at most ${MAX_GAME_SERIES + 1} rooms_active_total series`, withSeed(async (server) => {
     const ids = gameIds(100, 7);
     const hosts = [];
     try {
@@ -103,7 +93,7 @@ describe('hostile domain input', () => {
     // The rooms close as their hosts leave, and their series go with them.
     await pollUntil(async () => (await activeSeries(server)).length === 0,
       { timeoutMs: 10_000, what: 'rooms_active_total series dropped' });
-  }, { timeout: 120_000 });
+  }), { timeout: 120_000 });
 
   ctx.test('wrong-password floods are refused after the limit; another client still joins in under 1 s', async (server) => {
     const host = await guestSocket(server, 'Host', WS);

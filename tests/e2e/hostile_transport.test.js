@@ -14,9 +14,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   useServer, withServer, guest, guestRaw, guestSocket, emitAck, waitEvent, getJson, fetchWithTimeout,
-  eioHandshake, eioPost, eioPollUntil, eioUrl, expectSessionGone, pollUntil, roomPayload, sleep, randomSecret,
+  eioHandshake, eioPost, eioPollUntil, eioUrl, expectSessionGone, pollUntil, roomPayload, sleep, randomSecret, SERVER_READ_MS,
 } from './lib/server.js';
 import { RawConn, openEngineWs, rawRequest, encodeFrame } from './lib/raw.js';
+import { seededRandom, withSeed } from './lib/seeded.js';
 
 const RELAXED = ['--conn-rate-per-min', '100000', '--guest-rate-per-min', '100000'];
 
@@ -72,8 +73,9 @@ async function expectGone(url, sid) {
   }
 }
 
-function randomIp() {
-  return `${randomInt(1, 224)}.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+// A forged address from a seeded generator (lib/seeded.js): the same ones on every run.
+function randomIp(rng) {
+  return `${rng.randomInt(1, 224)}.${rng.randomInt(256)}.${rng.randomInt(256)}.${rng.randomInt(1, 255)}`;
 }
 
 // A raw Engine.IO WebSocket client, authenticated and in `roomId`.
@@ -299,37 +301,39 @@ describe('slow consumers (issue 7 items 1 and 2)', () => {
 describe('X-Forwarded-For with --trust-proxy 127.0.0.1/32 (issue 7 item 4)', () => {
   const ctx = useServer({ args: ['--trust-proxy', '127.0.0.1/32', '--conn-rate-per-min', '3', '--guest-rate-per-min', '3'] });
 
-  ctx.test('forged left-most entries do not escape the per-IP handshake limit', async (server) => {
+  ctx.test('forged left-most entries do not escape the per-IP handshake limit', withSeed(async (server) => {
+    const rng = seededRandom(1);
     const handshake = async (xff) => {
       const res = await fetchWithTimeout(eioUrl(server.url), { headers: { 'x-forwarded-for': xff } });
       return { status: res.status, text: await res.text() };
     };
     // nginx appends the address it saw (203.0.113.5) to whatever the client sent.
     for (let i = 0; i < 3; i++) {
-      const r = await handshake(`${randomIp()}, ${randomIp()}, 203.0.113.5`);
+      const r = await handshake(`${randomIp(rng)}, ${randomIp(rng)}, 203.0.113.5`);
       assert.equal(r.status, 200, r.text);
     }
     for (let i = 0; i < 5; i++) {
-      const r = await handshake(`${randomIp()}, 203.0.113.5`);
+      const r = await handshake(`${randomIp(rng)}, 203.0.113.5`);
       assert.equal(r.status, 429, `forged entries must not make a new client: ${r.text}`);
     }
     // Forging trusted addresses on the left does not help either.
     assert.equal((await handshake('127.0.0.1, 203.0.113.5')).status, 429);
     // The header is honoured: another client behind the proxy has its own budget.
-    assert.equal((await handshake(`${randomIp()}, 203.0.113.6`)).status, 200);
+    assert.equal((await handshake(`${randomIp(rng)}, 203.0.113.6`)).status, 200);
     assert.equal((await handshake('203.0.113.7, 127.0.0.1')).status, 200); // a trusted hop is skipped
-  });
+  }));
 
-  ctx.test('forged left-most entries do not escape the per-IP sign-up limit', async (server) => {
+  ctx.test('forged left-most entries do not escape the per-IP sign-up limit', withSeed(async (server) => {
+    const rng = seededRandom(2);
     const signUp = (xff, i) => guestRaw(server.url, { username: `xff${i}` },
       { 'content-type': 'application/json', 'x-forwarded-for': xff });
-    for (let i = 0; i < 3; i++) assert.equal((await signUp(`${randomIp()}, 198.51.100.9`, i)).status, 201);
+    for (let i = 0; i < 3; i++) assert.equal((await signUp(`${randomIp(rng)}, 198.51.100.9`, i)).status, 201);
     for (let i = 3; i < 6; i++) {
-      const r = await signUp(`${randomIp()}, ${randomIp()}, 198.51.100.9`, i);
+      const r = await signUp(`${randomIp(rng)}, ${randomIp(rng)}, 198.51.100.9`, i);
       assert.equal(r.status, 429, JSON.stringify(r.body));
     }
     assert.equal((await signUp('198.51.100.10', 9)).status, 201);
-  });
+  }));
 
   ctx.test('an X-Forwarded-For entry that is not an IP address gets 400', async (server) => {
     const before = await metricNow(server, refusedSeries('bad_forwarded_for'));
@@ -352,11 +356,12 @@ describe('X-Forwarded-For with --trust-proxy 127.0.0.1/32 (issue 7 item 4)', () 
     assert.equal(ok.status, 200);
   });
 
-  ctx.test('a peer that is not a trusted proxy cannot name itself in X-Forwarded-For', async (server) => {
+  ctx.test('a peer that is not a trusted proxy cannot name itself in X-Forwarded-For', withSeed(async (server) => {
+    const rng = seededRandom(3);
     const statuses = [];
     for (let i = 0; i < 5; i++) {
       const { res, conn } = await rawRequest(server.port,
-        `GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: ${randomIp()}\r\nConnection: close\r\n\r\n`,
+        `GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: ${randomIp(rng)}\r\nConnection: close\r\n\r\n`,
         { localAddress: '127.0.0.2' });
       conn.destroy();
       statuses.push(res.status);
@@ -367,7 +372,7 @@ describe('X-Forwarded-For with --trust-proxy 127.0.0.1/32 (issue 7 item 4)', () 
       'GET /health HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: not-an-ip<script>\r\nConnection: close\r\n\r\n', { localAddress: '127.0.0.2' });
     conn.destroy();
     assert.equal(res.status, 200);
-  });
+  }));
 });
 
 describe('--trust-proxy takes CIDR blocks', () => {
@@ -492,7 +497,7 @@ describe('HTTP framing limits (issue 7 items 10-12, 18)', () => {
     const first = await RawConn.open(server.port);
     try {
       first.write(`POST /socket.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\n6`);
-      await sleep(200);
+      await sleep(SERVER_READ_MS); // the server has read the first POST's header
       const second = await eioPost(server.url, sid, '6');
       assert.equal(second.status, 400, second.text);
       assert.deepEqual(JSON.parse(second.text), { code: 3, message: 'Bad request' });
@@ -622,7 +627,14 @@ describe('connection caps (issue 7 item 3)', () => {
         assert.equal(res.status, 200);
         await conn.waitEnd(5000);
         conn.destroy();
-        await sleep(300); // the server has seen it go
+        // Not a timer: wait until the server has seen it go (it counts it until then). Asked
+        // on one of the proxy's own connections, kept alive, so that asking adds none.
+        await pollUntil(async () => {
+          proxy[0].write('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
+          const m = await proxy[0].readResponse();
+          assert.equal(m.status, 200);
+          return metric(m.text, 'sudachi_tcp_connections') === 17;
+        }, { timeoutMs: 10_000, what: 'the server counts 12 + 5 open connections' });
         // 12 + 5 open: 13 more reach the global cap of 30, then the 31st is closed.
         const more = await openIdle(server, 14, '127.0.0.1');
         try {
@@ -789,7 +801,14 @@ describe('security events are logged, sampled and without secrets (issue 7 item 
     assert.equal(await metricNow(server, series), before + floods);
     const re = /security event=refused reason=engineio_error_1 client=127\.0\.0\.1 /;
     await pollUntil(async () => lines(server, re).length > 0, { what: 'unknown sid logged' });
-    await sleep(200);  // any line the server wrote before answering /metrics has arrived
+    // Not a timer: the log is written in order, so once a line for a later refusal of another
+    // kind (unknown transport, the first of its kind here) has arrived, every line written for
+    // the flood has too.
+    const marker = await fetchWithTimeout(eioUrl(server.url, { transport: 'carrier-pigeon' }));
+    assert.equal(marker.status, 400);
+    await marker.text();
+    const markerRe = /security event=refused reason=engineio_error_0 client=127\.0\.0\.1 /;
+    await pollUntil(async () => lines(server, markerRe).length > 0, { what: 'the later refusal logged' });
     const logged = lines(server, re).length;
     assert.ok(logged <= 5, `sampled: at most 5 lines per 10 s, got ${logged}`);
   });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import {
   useServer, guest, guestRaw, guestSocket, emitAck, getJson, fetchWithTimeout, roomPayload, eioHandshake,
-  eioGet, eioPost, eioPollUntil, eioUrl, expectSessionGone, sleep, RS, GAME_ID,
+  eioGet, eioPost, eioPollUntil, eioUrl, expectSessionGone, sleep, SERVER_READ_MS, RS, GAME_ID,
 } from './lib/server.js';
 
 function promtoolCheck(text, timeoutMs = 15_000) {
@@ -39,7 +39,7 @@ describe('HTTP', () => {
     assert.deepEqual(h.body, { status: 'ok' });
     const r = await getJson(`${server.url}/ready`);
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { status: 'ready' });
+    assert.deepEqual(r.body, { status: 'ready', history: 'up' });
     const notFound = await fetchWithTimeout(`${server.url}/nope`);
     await notFound.arrayBuffer();
     assert.equal(notFound.status, 404);
@@ -184,7 +184,7 @@ describe('HTTP', () => {
     const h = await eioHandshake(server.url);
     const sid = h.open.sid;
     const first = eioGet(server.url, sid, 30_000);
-    await sleep(100);
+    await sleep(SERVER_READ_MS); // the server has parked the first GET
     const second = await eioGet(server.url, sid, 5000);
     assert.equal(second.status, 400);
     const f = await first;

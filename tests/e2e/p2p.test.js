@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  useServer, startServer, guestSocket, emitAck, waitEvent, pendingEvents, expectError, roomPayload,
+  useServer, startServer, guestSocket, emitAck, waitEvent, eventsAfterRoundTrip, expectError, roomPayload,
   decodeRelayToken, sqliteJson, closeAll, fetchWithTimeout, GAME_ID, TRANSPORTS,
 } from './lib/server.js';
 
@@ -40,8 +40,8 @@ describe('p2p signaling and relay fallback', () => {
         const ack = await emitAck(a, 'p2p:signal', { roomId: room.id, targetClientId: b.guest.clientId, payload });
         assert.equal(ack.success, true, JSON.stringify(ack));
         assert.deepEqual(await waitEvent(b, 'p2p:signal'), { roomId: room.id, fromClientId: a.guest.clientId, payload });
-        assert.deepEqual(await pendingEvents(a, 'p2p:signal', 200), []);
-        assert.deepEqual(await pendingEvents(c, 'p2p:signal'), []);
+        assert.deepEqual(await eventsAfterRoundTrip(a, 'p2p:signal'), []);
+        assert.deepEqual(await eventsAfterRoundTrip(c, 'p2p:signal'), []);
 
         // Non-members on either side.
         await expectError(a, 'p2p:signal', { roomId: room.id, targetClientId: c.guest.clientId, payload }, 'NOT_IN_ROOM');
@@ -54,7 +54,7 @@ describe('p2p signaling and relay fallback', () => {
         const fits = { blob: 'y'.repeat(7000) };
         assert.equal((await emitAck(a, 'p2p:signal', { roomId: room.id, targetClientId: b.guest.clientId, payload: fits })).success, true);
         assert.deepEqual(await waitEvent(b, 'p2p:signal'), { roomId: room.id, fromClientId: a.guest.clientId, payload: fits });
-        assert.deepEqual(await pendingEvents(b, 'p2p:signal', 200), [], 'the oversized signal must not be delivered');
+        assert.deepEqual(await eventsAfterRoundTrip(b, 'p2p:signal'), [], 'the oversized signal must not be delivered');
 
         await expectError(a, 'p2p:signal', { roomId: room.id, targetClientId: b.guest.clientId }, 'INVALID_REQUEST');
         await expectError(a, 'p2p:signal', { roomId: room.id, payload }, 'INVALID_REQUEST');
@@ -121,13 +121,13 @@ describe('p2p signaling and relay fallback', () => {
       assert.equal(decodeRelayToken(ra.token, 'some-other-secret-some-other-secret').macOk, false);
 
       // Nobody else gets anything.
-      assert.deepEqual(await pendingEvents(c, 'use:relay', 200), []);
+      assert.deepEqual(await eventsAfterRoundTrip(c, 'use:relay'), []);
       // Defect 2: the target must be a member, and so must the sender.
       await expectError(a, 'p2p:failure', { roomId: room.id, targetClientId: c.guest.clientId }, 'NOT_IN_ROOM');
       await expectError(c, 'p2p:failure', { roomId: room.id, targetClientId: a.guest.clientId }, 'NOT_IN_ROOM');
       await expectError(a, 'p2p:failure', { roomId: room.id }, 'INVALID_REQUEST');
-      assert.deepEqual(await pendingEvents(c, 'use:relay', 100), []);
-      assert.deepEqual(await pendingEvents(a, 'use:relay'), []);
+      assert.deepEqual(await eventsAfterRoundTrip(c, 'use:relay'), []);
+      assert.deepEqual(await eventsAfterRoundTrip(a, 'use:relay'), []);
     } finally {
       closeAll(a, b, c);
     }
@@ -187,8 +187,8 @@ describe('relay allocation limits', () => {
       }
       const err = await expectError(a, 'p2p:failure', { roomId: room.id, targetClientId: b.guest.clientId }, 'RATE_LIMITED');
       assert.ok(err.retryAfter > 0 && err.retryAfter <= 60, `retryAfter ${err.retryAfter}`);
-      assert.deepEqual(await pendingEvents(a, 'use:relay', 300), []);
-      assert.deepEqual(await pendingEvents(b, 'use:relay'), []);
+      assert.deepEqual(await eventsAfterRoundTrip(a, 'use:relay'), []);
+      assert.deepEqual(await eventsAfterRoundTrip(b, 'use:relay'), []);
       // Other events of that client still work.
       assert.equal((await emitAck(a, 'room:list', {})).success, true);
     } finally {
@@ -203,7 +203,7 @@ describe('no relay configured', () => {
     const { a, b, room } = await roomWithTwo(server, 'norelay');
     try {
       await expectError(a, 'p2p:failure', { roomId: room.id, targetClientId: b.guest.clientId }, 'NO_RELAY_AVAILABLE');
-      assert.deepEqual(await pendingEvents(b, 'use:relay', 200), []);
+      assert.deepEqual(await eventsAfterRoundTrip(b, 'use:relay'), []);
     } finally {
       closeAll(a, b);
     }

@@ -3,7 +3,7 @@
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useServer, guestSocket, emitAck, waitEvent, pendingEvents, expectError, assertErrorAck, assertRoomShape,
+  useServer, guestSocket, emitAck, waitEvent, eventsAfterRoundTrip, expectError, assertErrorAck, assertRoomShape,
   assertMemberShape, roomPayload, randomGameId, getJson, closeAll, TRANSPORTS, GAME_ID,
 } from './lib/server.js';
 
@@ -195,12 +195,12 @@ for (const transports of TRANSPORTS) {
         assert.equal(rem.type, 'remove');
         assert.equal(rem.room.id, room.id);
         assertRoomShape(rem.room);
-        assert.deepEqual(await pendingEvents(watcher, 'room:list:update', 300), []);
+        assert.deepEqual(await eventsAfterRoundTrip(watcher, 'room:list:update'), []);
 
         // Unsubscribed: nothing more.
         assert.equal((await emitAck(watcher, 'lobby:unsubscribe', {})).success, true);
         await createRoom(host, { gameId: gid, name: 'after-unsub' });
-        assert.deepEqual(await pendingEvents(watcher, 'room:list:update', 400), []);
+        assert.deepEqual(await eventsAfterRoundTrip(watcher, 'room:list:update'), []);
       } finally {
         closeAll(watcher, all, host, other, joiner);
       }
@@ -395,12 +395,12 @@ for (const transports of TRANSPORTS) {
           assert.equal(ev.message, message);
           assert.ok(Number.isInteger(ev.at) && ev.at >= before - 2000 && ev.at <= Date.now() + 2000);
         }
-        assert.deepEqual(await pendingEvents(outsider, 'room:chat', 200), []);
+        assert.deepEqual(await eventsAfterRoundTrip(outsider, 'room:chat'), []);
         await expectError(b, 'room:chat', { roomId: room.id, message: 'y'.repeat(501) }, 'INVALID_REQUEST');
         await expectError(b, 'room:chat', { roomId: room.id, message: '' }, 'INVALID_REQUEST');
         await expectError(b, 'room:chat', { roomId: room.id, message: 42 }, 'INVALID_REQUEST');
         await expectError(outsider, 'room:chat', { roomId: room.id, message: 'hi' }, 'NOT_IN_ROOM');
-        assert.deepEqual(await pendingEvents(a, 'room:chat', 200), []);
+        assert.deepEqual(await eventsAfterRoundTrip(a, 'room:chat'), []);
       } finally {
         closeAll(a, b, outsider);
       }

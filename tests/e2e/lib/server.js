@@ -15,6 +15,12 @@ import { io } from 'socket.io-client';
 
 export { sleep };
 
+// How long to let the server read a request it holds open (a parked polling GET, a POST whose
+// body has not all come): nothing on the wire tells when it has, so the tests that need it
+// wait. Wide, not 50-100 ms, because a sanitizer build on two busy cores can take that long
+// to get to a socket; a wait that is too short fails the test, one that is too long does not.
+export const SERVER_READ_MS = 500;
+
 export const ISSUER = 'sudachi-rooms';
 export const AUDIENCE = 'sudachi-multiplayer';
 export const GAME_ID = '0100000000010000';
@@ -385,6 +391,17 @@ export function waitEvent(socket, event, { timeoutMs = 5000, filter = () => true
 export async function pendingEvents(socket, event, ms = 0) {
   if (ms) await sleep(ms);
   return socket.__events.filter((e) => !e.consumed && e.event === event).map((e) => e.args[0]);
+}
+
+// Received events named `event` not consumed yet, checked after an ack round trip on the same
+// connection instead of after a timer: the server writes to one connection in order, so
+// anything it sent to `socket` before answering this request (say, while handling another
+// client's request that was already acked) has arrived by then. For events that come from
+// elsewhere (another instance, a timer), pendingEvents with a wait is still the tool.
+export async function eventsAfterRoundTrip(socket, event) {
+  const ack = await emitAck(socket, 'room:list', {});
+  assert.equal(ack?.success, true, `room:list round trip: ${JSON.stringify(ack)}`);
+  return pendingEvents(socket, event);
 }
 
 // Plain listener-based wait for the next `event` (reserved events too, e.g. 'disconnect').

@@ -16,6 +16,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Round trips on the shared connection instead of a timer: replies arrive in order and their
+// callbacks run on one Redis thread, so once a PING is answered every command sent before it
+// has been handled. Two of them, because an EVALSHA answered NOSCRIPT is re-sent as EVAL from
+// its callback, behind the first PING.
+void settle() {
+  for (int i = 0; i < 2; ++i) {
+    auto pong =
+        await<RedisReply>([&](auto done) { shared_client()->command({"PING"}, std::move(done)); });
+    ASSERT_TRUE(pong.ok());
+  }
+}
+
 struct Gone {
   std::mutex mutex;
   std::multiset<std::string> ids;
@@ -65,10 +77,11 @@ TEST(PresenceSweeper, FindsTheClientsOfADeadInstanceOnceAndOnlyThem) {
         return gone.seen().count("lost") > 0;
       },
       10s));
-  for (int i = 0; i < 20; ++i) {  // more ticks: nobody else, and "lost" only once
+  for (int i = 0; i < 20; ++i) {  // more sweeps: nobody else, and "lost" only once
     first.tick();
     second.tick();
-    std::this_thread::sleep_for(50ms);
+    settle();                           // both sweeps have been answered and handled
+    std::this_thread::sleep_for(50ms);  // spreads the sweeps over the presence heartbeats
   }
   EXPECT_EQ(gone.seen(), std::multiset<std::string>{"lost"});
   EXPECT_EQ(first.evicted() + second.evicted(), 1u);
@@ -88,8 +101,9 @@ TEST(PresenceSweeper, WaitsUntilItsConnectionWasHealthyForTheGrace) {
   Gone gone;
   PresenceSweeper sweeper(shared_client(), options, gone.handler());
   sweeper.tick();
-  std::this_thread::sleep_for(300ms);
+  settle();  // a sweep sent by that tick (there must be none) would have been handled by now
   EXPECT_TRUE(gone.seen().empty());
+  EXPECT_EQ(sweeper.evicted(), 0u);
   EXPECT_TRUE(eventually(
       [&] {
         sweeper.tick();

@@ -137,7 +137,9 @@ TEST(RedisClient, UnreachableRedisFailsFastAndConnectDoesNotHang) {
     auto reply = run(*client, {"PING"});
     ASSERT_FALSE(reply.ok());
     EXPECT_EQ(reply.error().code, ErrorCode::unavailable);
-    EXPECT_LT(std::chrono::steady_clock::now() - sent, 200ms);
+    // At once, not after command_timeout (2 s here); half of it, so that a loaded sanitizer
+    // build does not flake.
+    EXPECT_LT(std::chrono::steady_clock::now() - sent, options.command_timeout / 2);
   }
 }
 
@@ -167,7 +169,8 @@ TEST(RedisClient, SurvivesARedisRestart) {
     const auto sent = std::chrono::steady_clock::now();
     auto created = create("during-" + std::to_string(i), "bob");
     EXPECT_EQ(code_of(created), "UNAVAILABLE");
-    EXPECT_LT(std::chrono::steady_clock::now() - sent, 300ms);
+    // Fast, not after command_timeout (2 s here); half of it against load-sensitive flakes.
+    EXPECT_LT(std::chrono::steady_clock::now() - sent, server->options().command_timeout / 2);
   }
 
   ASSERT_TRUE(server->start(error)) << error;

@@ -1,8 +1,6 @@
 // RedisDelivery: two instances on one real redis-server. Targeted and multi-target sends,
 // lobby fan-out, a client replacing its connection across instances, presence lifecycle,
 // and recovery after a Redis restart.
-#include <thread>
-
 #include <gtest/gtest.h>
 
 #include "delivery_harness.hpp"
@@ -46,12 +44,16 @@ TEST_F(TwoInstances, MultiTargetDeliversOnceEachAndSkipsTheOffline) {
   auto c = attach(*two, "c");
   one->to_clients({"a", "b", "c", "nobody"}, frame("x"));
   ASSERT_TRUE(eventually([&] { return b->count() == 1 && c->count() == 1; }, 5s));
-  std::this_thread::sleep_for(200ms);  // nothing more arrives
-  EXPECT_EQ(a->count(), 1u);
-  EXPECT_EQ(b->count(), 1u);
-  EXPECT_EQ(c->count(), 1u);
   // One message for b and c together: they share an instance.
   EXPECT_EQ(one->stats().published, 1u);
+  // Nothing more arrives. Not a timer: messages from one instance to a client keep their
+  // order, so a second copy of "x" would come before this marker. (a is local to `one`, and
+  // the one message published went to `two`.)
+  one->to_clients({"b", "c"}, frame("end"));
+  ASSERT_TRUE(eventually([&] { return b->count() >= 2 && c->count() >= 2; }, 5s));
+  EXPECT_EQ(a->frames(), std::vector<std::string>{"x"});
+  EXPECT_EQ(b->frames(), (std::vector<std::string>{"x", "end"}));
+  EXPECT_EQ(c->frames(), (std::vector<std::string>{"x", "end"}));
 }
 
 TEST_F(TwoInstances, KeepsTheOrderOfMessagesToOneClient) {
@@ -71,15 +73,20 @@ TEST_F(TwoInstances, LobbyUpdatesReachSubscribersOnEveryInstanceOnce) {
   two->subscribe_lobby("other", std::string("01006A800016E000"));
   one->to_lobby("0100000000010000", frame("upd"));
   ASSERT_TRUE(eventually([&] { return a->count() == 1 && b->count() == 1; }, 5s));
-  std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(a->count(), 1u);  // not a second time through its own instance's echo
-  EXPECT_EQ(b->count(), 1u);
+  // A marker instead of a timer, sent from the other instance: Redis delivers publications
+  // in the order it took them, so a second copy of "upd" (say, `one` not skipping its own
+  // echo) would reach a before "mark". A wrong copy for other or none would have come with
+  // the message that reached b.
+  two->to_lobby("0100000000010000", frame("mark"));
+  ASSERT_TRUE(eventually([&] { return a->count() >= 2 && b->count() >= 2; }, 5s));
+  EXPECT_EQ(a->frames(), (std::vector<std::string>{"upd", "mark"}));
+  EXPECT_EQ(b->frames(), (std::vector<std::string>{"upd", "mark"}));
   EXPECT_EQ(other->count(), 0u);
   EXPECT_EQ(none->count(), 0u);
   two->unsubscribe_lobby("b");
   two->to_lobby("0100000000010000", frame("upd2"));
-  ASSERT_TRUE(eventually([&] { return a->count() == 2; }, 5s));
-  EXPECT_EQ(b->count(), 1u);
+  ASSERT_TRUE(eventually([&] { return a->count() == 3; }, 5s));
+  EXPECT_EQ(b->count(), 2u);
 }
 
 TEST_F(TwoInstances, AttachElsewhereDisconnectsTheOldConnectionWithoutALeave) {
