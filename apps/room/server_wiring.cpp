@@ -19,6 +19,7 @@
 #include "room/room_service_impl.hpp"
 #include "state_adapters.hpp"
 #include "storage/history/batching_history_sink.hpp"
+#include "storage/history/lazy_history_backend.hpp"
 #include "storage/postgres/postgres_history_backend.hpp"
 #include "storage/sqlite/sqlite_history_backend.hpp"
 #include "transport/http_server.hpp"
@@ -31,17 +32,23 @@ bool is_postgres_url(const std::string& url) {
 }
 
 // History goes to PostgreSQL when DATABASE_URL names one; otherwise (embedded mode) to a
-// SQLite file, <data_dir>/sudachi.db unless DATABASE_URL is sqlite:PATH.
-std::unique_ptr<storage::HistoryBackend> open_history_backend(const RoomServerConfig& config) {
+// SQLite file, <data_dir>/sudachi.db unless DATABASE_URL is sqlite:PATH. PostgreSQL is opened
+// in the background (LazyHistoryBackend): the server starts and serves rooms while it is down.
+// A SQLite file is local: failing to open it is a configuration error, reported at start.
+std::unique_ptr<storage::BatchingHistorySink> open_history(const RoomServerConfig& config) {
   const std::string& url = config.database_url;
   if (is_postgres_url(url)) {
-    auto backend = storage::open_postgres_history(url);
     // The URL carries a password: it is never logged.
-    if (!backend)
-      throw std::runtime_error("cannot open the PostgreSQL history database: " +
-                               backend.error().message);
-    spdlog::info("history: PostgreSQL");
-    return std::move(*backend);
+    auto backend = std::make_unique<storage::LazyHistoryBackend>(
+        "PostgreSQL", [url]() -> Result<std::unique_ptr<storage::HistoryBackend>> {
+          auto opened = storage::open_postgres_history(url);
+          if (!opened) return std::move(opened).error();
+          return std::unique_ptr<storage::HistoryBackend>(std::move(*opened));
+        });
+    spdlog::info("history: PostgreSQL (connecting in the background)");
+    storage::BatchingHistorySinkOptions options;
+    options.probe_at_start = true;
+    return std::make_unique<storage::BatchingHistorySink>(std::move(backend), options);
   }
   std::string path;
   if (url.empty()) {
@@ -57,7 +64,7 @@ std::unique_ptr<storage::HistoryBackend> open_history_backend(const RoomServerCo
     throw std::runtime_error("cannot open history database " + path + ": " +
                              backend.error().message);
   spdlog::info("history: SQLite file {}", path);
-  return std::move(*backend);
+  return std::make_unique<storage::BatchingHistorySink>(std::move(*backend));
 }
 
 // Copies the history writer's own counters into the registry once a second (storage does not
@@ -72,9 +79,12 @@ struct HistoryMetrics {
                            "History rows the database refused as unstorable")),
         failures(
             r.counter("sudachi_history_write_failures_total", "Failed history write attempts")),
-        depth(r.gauge("sudachi_history_queue_depth", "History rows waiting to be written")) {}
+        depth(r.gauge("sudachi_history_queue_depth", "History rows waiting to be written")),
+        up(r.gauge("sudachi_history_up",
+                   "1 while the history database takes writes (it does not gate /ready)")) {}
 
-  void update(const storage::HistorySinkStats& s) {
+  void update(const storage::HistorySinkStats& s, bool healthy) {
+    up.set(healthy ? 1.0 : 0.0);
     advance(written, last_written, s.rows_written.load());
     advance(dropped, last_dropped, s.rows_dropped.load());
     advance(rejected, last_rejected, s.rows_rejected.load());
@@ -92,6 +102,7 @@ struct HistoryMetrics {
   metrics::Counter& rejected;
   metrics::Counter& failures;
   metrics::Gauge& depth;
+  metrics::Gauge& up;
   std::uint64_t last_written = 0, last_dropped = 0, last_rejected = 0, last_failures = 0;
 };
 
@@ -165,7 +176,7 @@ RoomServer::Parts::Parts(const RoomServerConfig& c)
       jwt(jwt_settings),
       issuer(jwt_settings),
       keyring(keyring_for(c)),
-      history(std::make_unique<storage::BatchingHistorySink>(open_history_backend(c))),
+      history(open_history(c)),
       state(c, clock, registry),
       room_metrics(registry),
       service(room::RoomServiceImpl::Dependencies{
@@ -234,7 +245,7 @@ void RoomServer::maintenance() {
   Parts& p = *parts_;
   p.state.maintenance();
   p.process_metrics.update();
-  p.history_metrics.update(p.history->stats());
+  p.history_metrics.update(p.history->stats(), p.history->healthy());
 }
 
 void RoomServer::drain_and_stop(std::chrono::seconds grace) {

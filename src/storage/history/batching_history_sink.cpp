@@ -40,6 +40,7 @@ void clear(HistoryBatch& batch) {
 BatchingHistorySink::BatchingHistorySink(std::unique_ptr<HistoryBackend> backend,
                                          BatchingHistorySinkOptions options)
     : options_(sanitized(options)), backend_(std::move(backend)) {
+  healthy_.store(!options_.probe_at_start);
   writer_ = std::thread([this] { run(); });
 }
 
@@ -94,7 +95,9 @@ void BatchingHistorySink::enqueue(Row row) {
 void BatchingHistorySink::run() {
   HistoryBatch batch;  // taken from the queue, not yet stored: retried until it is
   auto backoff = options_.retry_initial;
-  SteadyTime last_contact = steady_clock::now();
+  // With probe_at_start, the first idle wait pings at once.
+  SteadyTime last_contact =
+      options_.probe_at_start ? steady_clock::now() - options_.ping_interval : steady_clock::now();
   std::unique_lock lock(mutex_);
   for (;;) {
     if (batch.empty()) {

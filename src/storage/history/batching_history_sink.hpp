@@ -31,6 +31,9 @@ struct BatchingHistorySinkOptions {
   // stop() starts no write attempt after this; rows still queued then are dropped and counted.
   // An attempt already running is bounded by the back end's own timeouts, not by this.
   std::chrono::milliseconds stop_deadline{5'000};
+  // The back end was not opened by its factory (LazyHistoryBackend): healthy() starts false
+  // and the writer pings at once, instead of assuming the database reachable.
+  bool probe_at_start = false;
 };
 
 // room::HistorySink over any HistoryBackend. Network threads only enqueue (a mutex held for a
@@ -41,7 +44,8 @@ struct BatchingHistorySinkOptions {
 class BatchingHistorySink final : public room::HistorySink {
  public:
   // Starts the writer thread (std::system_error if it cannot: a start-up failure). `backend`
-  // is assumed reachable, as its factory just opened it, so healthy() starts true.
+  // is assumed reachable, as its factory just opened it, so healthy() starts true, unless
+  // options.probe_at_start.
   explicit BatchingHistorySink(std::unique_ptr<HistoryBackend> backend,
                                BatchingHistorySinkOptions options = {});
   ~BatchingHistorySink() override;
