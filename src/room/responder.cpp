@@ -27,8 +27,18 @@ SharedFrame ack_frame(std::uint64_t id, json::object body) {
 }  // namespace
 
 Responder::Responder(std::shared_ptr<ClientConnection> conn, std::optional<std::uint64_t> ack_id,
-                     RoomMetrics& metrics)
-    : conn_(std::move(conn)), ack_id_(ack_id), metrics_(&metrics) {}
+                     RoomMetrics& metrics, metrics::Histogram* duration)
+    : conn_(std::move(conn)),
+      ack_id_(ack_id),
+      metrics_(&metrics),
+      duration_(duration),
+      arrived_(std::chrono::steady_clock::now()) {}
+
+void Responder::observe_duration() const {
+  if (duration_ == nullptr) return;
+  duration_->observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived_).count());
+}
 
 void Responder::reply(std::string_view event, const json::object& payload) const {
   conn_->send(event_frame(event, payload));
@@ -36,6 +46,7 @@ void Responder::reply(std::string_view event, const json::object& payload) const
 }
 
 void Responder::ack(const json::object& payload) const {
+  observe_duration();
   if (!ack_id_) return;
   json::object body;
   body.reserve(payload.size() + 1);
@@ -47,6 +58,7 @@ void Responder::ack(const json::object& payload) const {
 }
 
 void Responder::fail(const Error& error) const {
+  observe_duration();
   metrics_->count_error(error.code);
   json::object body = error_to_json(error);
   conn_->send(event_frame("error", body));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <boost/json/value.hpp>
 
 #include "common/result.hpp"
+#include "metrics/registry.hpp"
 #include "room/delivery.hpp"
 
 namespace sudachi::room {
@@ -24,8 +26,10 @@ SharedFrame event_frame(std::string_view event, const boost::json::value& data);
 // handlers can carry it through asynchronous store callbacks; thread-safe like the connection.
 class Responder {
  public:
+  // `duration`, when given, observes the time from this construction (the event's arrival)
+  // to each answer.
   Responder(std::shared_ptr<ClientConnection> conn, std::optional<std::uint64_t> ack_id,
-            RoomMetrics& metrics);
+            RoomMetrics& metrics, metrics::Histogram* duration = nullptr);
 
   // Emits `event` with `payload` and acks {success:true, ...payload}.
   void reply(std::string_view event, const boost::json::object& payload) const;
@@ -36,9 +40,13 @@ class Responder {
   void fail(const Error& error) const;
 
  private:
+  void observe_duration() const;
+
   std::shared_ptr<ClientConnection> conn_;
   std::optional<std::uint64_t> ack_id_;
   RoomMetrics* metrics_;
+  metrics::Histogram* duration_;
+  std::chrono::steady_clock::time_point arrived_;
 };
 
 }  // namespace sudachi::room

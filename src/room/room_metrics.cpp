@@ -16,6 +16,10 @@ RoomMetrics::RoomMetrics(metrics::Registry& r)
                       {0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1})),
       events(r.counter_family("sudachi_room_events_total", "Socket.IO events received, by event",
                               {"event"})),
+      event_duration(r.histogram_family(
+          "sudachi_event_duration_seconds",
+          "From an event's arrival to its answer (reply, ack or error), by event", {"event"},
+          {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})),
       event_errors(
           r.counter_family("sudachi_room_errors_total", "Error replies, by code", {"code"})),
       rate_limited(r.counter_family("sudachi_rate_limited_total",

@@ -26,8 +26,11 @@ struct RoomMetrics {
   // Rooms open by title: created minus closed by this instance (top-N plus "other").
   metrics::TopNGauge rooms_active;  // rooms_active_total{game_id}
   // One observation per closed room that saw at least one direct success or failure.
-  metrics::Histogram& p2p_success_rate;                 // p2p_connection_success_rate
-  metrics::Family<metrics::Counter> events;             // sudachi_room_events_total{event}
+  metrics::Histogram& p2p_success_rate;      // p2p_connection_success_rate
+  metrics::Family<metrics::Counter> events;  // sudachi_room_events_total{event}
+  // Arrival of an event to its answer (reply, ack or error), by event: the response time the
+  // autoscaler and the latency alert watch (deploy/kubernetes/components/prometheus-adapter).
+  metrics::Family<metrics::Histogram> event_duration;   // sudachi_event_duration_seconds{event}
   metrics::Family<metrics::Counter> event_errors;       // sudachi_room_errors_total{code}
   metrics::Family<metrics::Counter> rate_limited;       // sudachi_rate_limited_total{scope}
   metrics::Family<metrics::Counter> relay_allocations;  // sudachi_relay_allocations_total{result}

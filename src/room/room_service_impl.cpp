@@ -84,6 +84,10 @@ RoomServiceImpl::RoomServiceImpl(Dependencies deps)
     event_counters_.push_back(&deps_.metrics.events.with({std::string(route.event)}));
   }
   event_counters_.push_back(&deps_.metrics.events.with({"unknown"}));
+  for (const Route& route : routes()) {
+    event_durations_.push_back(&deps_.metrics.event_duration.with({std::string(route.event)}));
+  }
+  event_durations_.push_back(&deps_.metrics.event_duration.with({"unknown"}));
 }
 
 std::span<const RoomServiceImpl::Route> RoomServiceImpl::routes() {
@@ -156,11 +160,11 @@ void RoomServiceImpl::on_event(const ClientIdentity& who,
   const Route* route = find_route(event);
   const Handler* handler = route != nullptr ? &route->handler : nullptr;
   // Unknown names are counted under one label so clients cannot grow the metric without bound.
-  event_counters_[route != nullptr ? static_cast<std::size_t>(route - routes().data())
-                                   : routes().size()]
-      ->inc();
+  const std::size_t index =
+      route != nullptr ? static_cast<std::size_t>(route - routes().data()) : routes().size();
+  event_counters_[index]->inc();
 
-  Request req{who, Responder(conn, ack_id, deps_.metrics)};
+  Request req{who, Responder(conn, ack_id, deps_.metrics, event_durations_[index])};
   // Only a bounded quote of an unknown name is kept: the continuation may outlive this call,
   // and the client's name may be as long as the transport's payload limit.
   std::string unknown_name = handler == nullptr ? quote_event_name(event) : std::string();

@@ -160,6 +160,7 @@ class RoomServiceImpl final : public RoomService {
   Dependencies deps_;
   auth::RoomResumeKeys resume_keys_;
   std::vector<metrics::Counter*> event_counters_;  // by route index; the last one: unknown events
+  std::vector<metrics::Histogram*> event_durations_;  // likewise
   // Set when the server starts draining (see begin_drain).
   std::atomic<bool> draining_{false};
   // Declared after deps_, which they are made from.

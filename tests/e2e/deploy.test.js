@@ -148,6 +148,34 @@ describe('deploy/prometheus', () => {
     }
   });
 
+  it('prometheus-adapter: the HPA asks for what the rules expose, and each query is valid PromQL', async () => {
+    const rules = adapterRules().rules;
+    const patch = YAML.parse(readFileSync(path.join(k8sDir, 'components', 'prometheus-adapter', 'hpa-custom-metrics.yaml'), 'utf8'));
+    const asked = patch.map((op) => op.value.pods.metric.name).sort();
+    assert.deepEqual(asked, rules.map((r) => r.name.as).sort());
+    const targets = Object.fromEntries(patch.map((op) => [op.value.pods.metric.name, op.value.pods.target.averageValue]));
+    assert.equal(targets.sudachi_websocket_connections, '1000', 'spec: 1,000 connections per instance');
+    assert.equal(targets.sudachi_event_duration_p95_seconds, '100m', 'spec: response time above 100 ms');
+    // The adapter fills the templates per request; promtool parses what it would send.
+    const expanded = rules.map((r, i) => ({
+      record: `sudachi:adapter_rule_${i}`,
+      expr: r.metricsQuery
+        .replaceAll('<<.Series>>', /^([a-z_:]+)\{/.exec(r.seriesQuery)[1])
+        .replaceAll('<<.LabelMatchers>>', 'namespace="sudachi-multiplayer",pod="sudachi-room-0"')
+        .replaceAll('<<.GroupBy>>', 'pod'),
+    }));
+    assert.ok(expanded.every((r) => !r.expr.includes('<<')), 'every template filled');
+    const dir = await mkdtemp(path.join(tmpdir(), 'sudachi-adapter-'));
+    try {
+      const file = path.join(dir, 'adapter_rules.yml');
+      writeFileSync(file, YAML.stringify({ groups: [{ name: 'adapter', rules: expanded }] }));
+      const r = await run('promtool', ['check', 'rules', file]);
+      assert.equal(r.code, 0, `promtool check rules on the adapter queries:\n${r.stdout}\n${r.stderr}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('promtool check rules accepts alerts.yml', async () => {
     const r = await run('promtool', ['check', 'rules', 'alerts.yml'], { cwd: promDir });
     assert.equal(r.code, 0, `promtool check rules:\n${r.stdout}\n${r.stderr}`);
@@ -241,10 +269,13 @@ describe('deploy/prometheus', () => {
       assert.deepEqual(missing, [], `not exported by sudachi-room or sudachi-relay: ${missing.join(', ')}`);
     });
 
-    it('the HPA and the docs name real metrics', () => {
-      // The commented-out Pods metric in the HPA and the dashboards in docs/deployment.md.
-      const hpa = readFileSync(path.join(k8sDir, 'base', 'room-hpa.yaml'), 'utf8');
-      for (const m of hpa.matchAll(/name: ([a-z_]+_total)\b/g)) assert.ok(exported.has(m[1]), m[1]);
+    it('the autoscaler and the docs name real metrics', () => {
+      // The series prometheus-adapter turns into the HPA's Pods metrics, and the dashboards in
+      // docs/deployment.md.
+      for (const rule of adapterRules().rules) {
+        const series = /^([a-z_:]+)\{/.exec(rule.seriesQuery)?.[1];
+        assert.ok(series && exported.has(series), `adapter rule on ${rule.seriesQuery}: not exported`);
+      }
       const doc = readFileSync(path.join(repo, 'docs', 'deployment.md'), 'utf8');
       for (const m of doc.matchAll(/`((?:sudachi|process|relay|rooms|websocket|p2p)_[a-z_]+)(?:\{[^`]*\})?`/g)) {
         assert.ok(exported.has(m[1]) || exported.has(m[1].replace(/_(bucket|sum|count)$/, '')),
@@ -296,6 +327,12 @@ async function startRelay() {
 // ---------------------------------------------------------------------------------------------
 // Kubernetes
 
+// The rules in components/prometheus-adapter/adapter-rules.yaml (a ConfigMap's config.yaml).
+function adapterRules() {
+  const cm = YAML.parse(readFileSync(path.join(k8sDir, 'components', 'prometheus-adapter', 'adapter-rules.yaml'), 'utf8'));
+  return YAML.parse(cm.data['config.yaml']);
+}
+
 function loadK8s() {
   const objects = [];
   const kustomizations = [];
@@ -304,6 +341,8 @@ function loadK8s() {
       const entry = { file: path.relative(k8sDir, file), doc };
       if (/^Kustomization|Component$/.test(doc.kind ?? '') && /kustomize\.config\.k8s\.io/.test(doc.apiVersion ?? '')) {
         kustomizations.push(entry);
+      } else if (Array.isArray(doc)) {
+        continue;  // a JSON patch file, checked with the kustomization that uses it
       } else {
         objects.push(entry);
       }
@@ -387,17 +426,23 @@ describe('deploy/kubernetes', () => {
       for (const r of [...(doc.resources ?? []), ...(doc.components ?? [])]) {
         assert.ok(existsSync(path.join(dir, r)), `${file}: ${r} does not exist`);
       }
-      // Overlay JSON patches: every replaced path exists in the base object it targets.
+      // JSON patches (inline, or in a file next to the kustomization): every replaced path
+      // exists in the base object it targets, and every appended one (`.../-`) is an array.
       for (const p of doc.patches ?? []) {
         const target = find(objects, p.target.kind, p.target.name);
-        for (const op of YAML.parse(p.patch)) {
-          assert.equal(op.op, 'replace', `${file}: only replace ops`);
+        const ops = YAML.parse(p.patch ?? readFileSync(path.join(dir, p.path), 'utf8'));
+        for (const op of ops) {
+          assert.ok(op.op === 'replace' || (op.op === 'add' && op.path.endsWith('/-')),
+            `${file}: only replace ops, or add ops appending to a list`);
+          const keys = op.path.split('/').slice(1);
+          if (op.op === 'add') keys.pop();
           let node = target;
-          for (const key of op.path.split('/').slice(1)) {
+          for (const key of keys) {
             assert.ok(node !== undefined && node !== null && key in Object(node),
               `${file}: ${op.path} not in ${p.target.kind}/${p.target.name}`);
             node = node[key];
           }
+          if (op.op === 'add') assert.ok(Array.isArray(node), `${file}: ${op.path} appends to a list`);
         }
       }
     }
@@ -467,7 +512,11 @@ describe('deploy/kubernetes', () => {
     const hpa = find(objects, 'HorizontalPodAutoscaler', 'sudachi-room');
     assert.equal(hpa.spec.scaleTargetRef.name, 'sudachi-room');
     assert.ok(hpa.spec.minReplicas >= 3);
-    assert.ok(hpa.spec.metrics.some((m) => m.resource?.name === 'cpu'));
+    // The spec's resource triggers; the connection and latency ones: components/prometheus-adapter.
+    const utilisation = Object.fromEntries(hpa.spec.metrics.filter((m) => m.type === 'Resource')
+      .map((m) => [m.resource.name, m.resource.target.averageUtilization]));
+    assert.deepEqual(utilisation, { cpu: 70, memory: 80 });
+    assert.equal(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds, 600, 'scale down after 10 minutes');
   });
 
   it('sudachi-relay: hostNetwork, probes on the admin port, drain fits, env from --help', () => {

@@ -166,6 +166,17 @@ TEST_F(ServiceTest, UnknownEventIsInvalidRequest) {
   EXPECT_EQ(metrics_.events.with({"unknown"}).value(), 1);
 }
 
+TEST_F(ServiceTest, EveryAnswerIsTimedUnderItsEvent) {
+  TestClient a = connect("A");
+  call(a, "room:list", json::object{});
+  call(a, "room:list", json::object{{"limit", 101}});  // an error is an answer too
+  call(a, "room:explode", json::object{});
+  EXPECT_EQ(metrics_.event_duration.with({"room:list"}).count(), 2u);
+  EXPECT_EQ(metrics_.event_duration.with({"unknown"}).count(), 1u);
+  EXPECT_EQ(metrics_.event_duration.with({"room:create"}).count(), 0u);
+  EXPECT_GE(metrics_.event_duration.with({"room:list"}).sum(), 0.0);
+}
+
 TEST_F(ServiceTest, ChatReachesEveryMemberIncludingTheSender) {
   TestClient host = connect("Mario");
   TestClient guest = connect("Luigi");
