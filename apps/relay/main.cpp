@@ -14,10 +14,12 @@
 
 #include "auth/relay_token.hpp"
 #include "common/crash_log.hpp"
+#include "common/fd_limit.hpp"
 #include "common/secret_file.hpp"
 #include "metrics/registry.hpp"
 #include "relay/backend/asio/admin_http.hpp"
 #include "relay/backend/asio/asio_relay.hpp"
+#include "relay/backend/asio/udp_loop.hpp"
 #include "relay/backend/uring/uring_udp_loop.hpp"
 #include "relay/relay_metrics.hpp"
 #include "relay_options.hpp"
@@ -63,7 +65,7 @@ auth::RelayTokenKeyring make_keyring(const app::RelayOptions& o) {
 int run(const app::RelayOptions& o) {
   std::signal(SIGPIPE, SIG_IGN);  // a peer that vanished is an EPIPE to handle, not a death
   const auth::RelayTokenKeyring keyring = make_keyring(o);
-  relay::asio_backend::UdpIoFactory udp_io = relay::asio_backend::asio_udp_io();
+  relay::UdpIoFactory udp_io = relay::asio_backend::asio_udp_io();
   if (o.backend == "uring") {
     // Probed at start-up: a kernel or sandbox without io_uring is a configuration error.
     if (!relay::uring_backend::uring_available()) {
@@ -136,6 +138,8 @@ int main(int argc, char** argv) {
   if (!options) return exit_code;
   setup_logging(options->log_level);
   sudachi::install_crash_log("sudachi-relay", false);
+  // Every TCP session holds two descriptors: take what the hard limit allows.
+  spdlog::info("open-file limit {}", sudachi::raise_open_file_limit());
   try {
     return run(*options);
   } catch (const std::exception& e) {

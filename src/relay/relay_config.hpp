@@ -42,8 +42,8 @@ struct BoundPorts {
 };
 
 // A running relay: binds, runs its workers, drains on request. AsioRelay implements it; the
-// io_uring datapath plugs into AsioRelay's workers (asio_backend::UdpIo) rather than
-// duplicating the workers, so both back ends share sessions, TCP, timers and drain.
+// io_uring datapath plugs into AsioRelay's workers (UdpIo over a WorkerLoop, udp_io.hpp) rather
+// than duplicating the workers, so both back ends share sessions, TCP, timers and drain.
 class RelayBackend {
  public:
   virtual ~RelayBackend() = default;

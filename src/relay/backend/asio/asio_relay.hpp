@@ -9,6 +9,7 @@
 
 #include "auth/relay_token.hpp"
 #include "relay/backend/asio/tcp_acceptor.hpp"
+#include "relay/backend/asio/udp_loop.hpp"
 #include "relay/backend/asio/worker.hpp"
 #include "relay/cookie.hpp"
 #include "relay/ip_session_limits.hpp"

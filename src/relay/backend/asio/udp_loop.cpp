@@ -1,5 +1,7 @@
 #include "relay/backend/asio/udp_loop.hpp"
 
+#include <fcntl.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -13,33 +15,30 @@ constexpr int kRoundsPerWake = 16;
 
 }  // namespace
 
-UdpLoop::UdpLoop(boost::asio::ip::udp::socket& socket, DatagramHandler& handler, WorkerStats& stats)
-    : socket_(socket),
+UdpLoop::UdpLoop(WorkerLoop& loop, UdpSocket socket, DatagramHandler& handler, WorkerStats& stats)
+    : fd_(socket.fd),
       handler_(handler),
       stats_(stats),
-      v6_socket_(socket.local_endpoint().address().is_v6()),
+      v6_socket_(socket.v6),
       buf_(std::make_unique<Buffers>()) {
-  socket_.native_non_blocking(true);
+  // Every call below passes MSG_DONTWAIT as well; this also covers any other reader of the fd.
+  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+  // Registered once; each readiness drains, then waits again (the socket closing ends it).
+  readable_ = loop.watch_readable(fd_, [this] {
+    on_readable();
+    readable_->arm();
+  });
 }
 
 void UdpLoop::start() {
-  wait();
+  readable_->arm();
 }
 
 UdpIoFactory asio_udp_io() {
-  return [](boost::asio::io_context&, boost::asio::ip::udp::socket& socket,
-            DatagramHandler& handler, WorkerStats& stats) -> std::unique_ptr<UdpIo> {
-    return std::make_unique<UdpLoop>(socket, handler, stats);
+  return [](WorkerLoop& loop, UdpSocket socket, DatagramHandler& handler,
+            WorkerStats& stats) -> std::unique_ptr<UdpIo> {
+    return std::make_unique<UdpLoop>(loop, socket, handler, stats);
   };
-}
-
-void UdpLoop::wait() {
-  socket_.async_wait(boost::asio::socket_base::wait_read,
-                     [this](const boost::system::error_code& ec) {
-                       if (ec) return;  // socket closed: the worker is stopping
-                       on_readable();
-                       wait();
-                     });
 }
 
 void UdpLoop::on_readable() {
@@ -59,7 +58,7 @@ std::size_t UdpLoop::receive_batch(std::int64_t now_ms, std::int64_t now_unix_ms
     b.msgs[i].msg_hdr.msg_iov = &b.iov[i];
     b.msgs[i].msg_hdr.msg_iovlen = 1;
   }
-  const int n = ::recvmmsg(socket_.native_handle(), b.msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+  const int n = ::recvmmsg(fd_, b.msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
   if (n <= 0) return 0;  // EAGAIN, or an ICMP error surfaced: nothing to do either way
   DatagramHandler::Actions actions;
   for (int i = 0; i < n; ++i) {
@@ -93,8 +92,8 @@ void UdpLoop::flush() {
   Buffers& b = *buf_;
   std::size_t done = 0;
   while (done < pending_) {
-    const int n = ::sendmmsg(socket_.native_handle(), &b.out_msgs[done],
-                             static_cast<unsigned>(pending_ - done), MSG_DONTWAIT);
+    const int n =
+        ::sendmmsg(fd_, &b.out_msgs[done], static_cast<unsigned>(pending_ - done), MSG_DONTWAIT);
     if (n > 0) {
       for (int k = 0; k < n; ++k)
         stats_.packet(Transport::udp, Direction::out, b.out_iov[done + k].iov_len);
@@ -117,7 +116,7 @@ void UdpLoop::flush() {
 void UdpLoop::send_now(const UdpSend& send) {
   sockaddr_storage to{};
   const socklen_t len = send.to.to_sockaddr(to, v6_socket_);
-  const auto n = ::sendto(socket_.native_handle(), send.data, send.size, MSG_DONTWAIT,
+  const auto n = ::sendto(fd_, send.data, send.size, MSG_DONTWAIT,
                           reinterpret_cast<const sockaddr*>(&to), len);
   if (n < 0) {
     stats_.drop(Drop::send_failed);

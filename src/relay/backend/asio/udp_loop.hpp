@@ -6,15 +6,15 @@
 #include <cstdint>
 #include <memory>
 
-#include <boost/asio/ip/udp.hpp>
-
-#include "relay/backend/asio/udp_io.hpp"
 #include "relay/datagram_handler.hpp"
+#include "relay/udp_io.hpp"
+#include "relay/worker_loop.hpp"
 #include "relay/worker_stats.hpp"
 
 namespace sudachi::relay::asio_backend {
 
-// One worker's UDP socket: Asio only tells us the socket is readable; then recvmmsg drains up
+// One worker's UDP socket: Asio only tells us the socket is readable (through the worker's
+// WorkerLoop, which waits on the socket object Asio already knows); then recvmmsg drains up
 // to kBatch datagrams at a time into buffers allocated once, the handler decides, and one
 // sendmmsg transmits every reply and forwarded datagram of the batch. Nothing is queued past
 // the batch: a full socket send buffer drops (UDP semantics), it never grows memory.
@@ -24,22 +24,22 @@ class UdpLoop final : public UdpIo {
   static constexpr std::size_t kBufferSize =
       2048;  // > wire::kMaxDatagram, so MSG_TRUNC means oversized
 
-  UdpLoop(boost::asio::ip::udp::socket& socket, DatagramHandler& handler, WorkerStats& stats);
+  UdpLoop(WorkerLoop& loop, UdpSocket socket, DatagramHandler& handler, WorkerStats& stats);
 
   void start() override;
   void send_now(const UdpSend& send) override;
 
  private:
-  void wait();
   void on_readable();
   std::size_t receive_batch(std::int64_t now_ms, std::int64_t now_unix_ms);
   void queue(const UdpSend& send);
   void flush();
 
-  boost::asio::ip::udp::socket& socket_;
+  int fd_;
   DatagramHandler& handler_;
   WorkerStats& stats_;
   bool v6_socket_;
+  std::unique_ptr<ReadableWatch> readable_;
 
   struct Buffers {
     std::array<std::array<std::uint8_t, kBufferSize>, kBatch> data;
@@ -55,5 +55,8 @@ class UdpLoop final : public UdpIo {
   std::unique_ptr<Buffers> buf_;  // ~70 KiB, once per worker
   std::size_t pending_ = 0;
 };
+
+// The portable default for AsioRelay.
+UdpIoFactory asio_udp_io();
 
 }  // namespace sudachi::relay::asio_backend

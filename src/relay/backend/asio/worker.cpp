@@ -42,6 +42,7 @@ Worker::Worker(std::size_t index, const WorkerShared& shared, UdpIoFactory udp_i
       table_(config_.limits, shared.budget, &shared.ip_limits),
       limiter_(config_.handshake_rate_per_s, config_.handshake_burst),
       udp_(context_),
+      loop_(context_, udp_),
       sweep_timer_(context_),
       udp_io_factory_(std::move(udp_io)) {}
 
@@ -65,7 +66,8 @@ std::uint16_t Worker::bind_udp(const boost::asio::ip::address& address, std::uin
 void Worker::start(std::vector<std::uint16_t> udp_ports) {
   handler_.emplace(WorkerIdentity{index_, std::move(udp_ports), config_.relay_id}, shared_.keyring,
                    shared_.cookies, shared_.sources, table_, limiter_, stats_, shared_.draining);
-  udp_io_ = udp_io_factory_(context_, udp_, *handler_, stats_);
+  const UdpSocket socket{udp_.native_handle(), udp_.local_endpoint().address().is_v6()};
+  udp_io_ = udp_io_factory_(loop_, socket, *handler_, stats_);
   udp_io_->start();
   arm_sweep();
   thread_ = std::thread([this] { context_.run(); });

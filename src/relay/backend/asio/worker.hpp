@@ -15,8 +15,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "auth/relay_token.hpp"
+#include "relay/backend/asio/asio_worker_loop.hpp"
 #include "relay/backend/asio/tcp_pair.hpp"
-#include "relay/backend/asio/udp_io.hpp"
 #include "relay/cookie.hpp"
 #include "relay/datagram_handler.hpp"
 #include "relay/ip_rate_limiter.hpp"
@@ -25,6 +25,7 @@
 #include "relay/session_table.hpp"
 #include "relay/source_filter.hpp"
 #include "relay/token_check.hpp"
+#include "relay/udp_io.hpp"
 #include "relay/worker_stats.hpp"
 
 namespace sudachi::relay::asio_backend {
@@ -81,6 +82,7 @@ class Worker {
   SessionTable table_;
   IpRateLimiter limiter_;
   boost::asio::ip::udp::socket udp_;
+  AsioWorkerLoop loop_;  // what udp_io_ sees of context_ and udp_
   boost::asio::steady_timer sweep_timer_;
   std::optional<DatagramHandler> handler_;
   UdpIoFactory udp_io_factory_;

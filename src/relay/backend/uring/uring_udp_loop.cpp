@@ -11,8 +11,6 @@
 #include <cstring>
 #include <system_error>
 
-#include <boost/asio/post.hpp>
-
 #include "relay/now.hpp"
 
 namespace sudachi::relay::uring_backend {
@@ -40,14 +38,13 @@ int enable_rings(int ring_fd) {
 
 }  // namespace
 
-UringUdpLoop::UringUdpLoop(boost::asio::io_context& context, boost::asio::ip::udp::socket& socket,
-                           DatagramHandler& handler, WorkerStats& stats, bool sqpoll)
-    : context_(context),
-      socket_(socket),
+UringUdpLoop::UringUdpLoop(WorkerLoop& loop, UdpSocket socket, DatagramHandler& handler,
+                           WorkerStats& stats, bool sqpoll)
+    : loop_(loop),
+      socket_fd_(socket.fd),
       handler_(handler),
       stats_(stats),
-      v6_socket_(socket.local_endpoint().address().is_v6()),
-      ring_fd_(context),
+      v6_socket_(socket.v6),
       batch_(std::make_unique<Batch>()) {
   static_assert(kSendSlots < 0xFFFF && kBuffers < 0xFFFF);
   io_uring_params params{};
@@ -115,19 +112,18 @@ UringUdpLoop::UringUdpLoop(boost::asio::io_context& context, boost::asio::ip::ud
       ::close(efd);
       fail(-e, "io_uring_register_eventfd");
     }
-    ring_fd_.assign(efd);
+    wait_fd_ = efd;
   } else {
-    ring_fd_.assign(ring_.ring_fd);
+    wait_fd_ = ring_.ring_fd;
   }
+  ready_ = loop_.watch_readable(wait_fd_, [this] { on_ready(); });
 }
 
 UringUdpLoop::~UringUdpLoop() {
   commit_sent();
-  boost::system::error_code ignored;
-  ring_fd_.cancel(ignored);
-  const int fd = ring_fd_.release();  // the ring fd: io_uring_queue_exit closes it
+  ready_.reset();  // cancels the wait; closes no fd (the ring's: io_uring_queue_exit closes it)
   io_uring_queue_exit(&ring_);
-  if (defer_taskrun_) ::close(fd);  // the eventfd, unregistered with the ring
+  if (defer_taskrun_) ::close(wait_fd_);  // the eventfd, unregistered with the ring
   if (buffer_ring_ != nullptr) ::munmap(buffer_ring_, buffer_ring_bytes_);
 }
 
@@ -135,11 +131,11 @@ void UringUdpLoop::start() {
   if (!defer_taskrun_) {
     arm_receive();
     submit();
-    wait();
+    ready_->arm();
     return;
   }
-  // Called on the main thread before the worker's thread runs the io_context.
-  boost::asio::post(context_, [this, alive = std::weak_ptr<char>(alive_)] {
+  // Called on the main thread before the worker's thread runs its loop.
+  loop_.post([this, alive = std::weak_ptr<char>(alive_)] {
     if (alive.lock()) enable_on_worker();  // can only fail if the kernel broke its ABI: fatal
   });
 }
@@ -148,7 +144,7 @@ void UringUdpLoop::enable_on_worker() {
   if (int e = enable_rings(ring_.ring_fd); e < 0) fail(-e, "IORING_REGISTER_ENABLE_RINGS");
   arm_receive();
   submit();
-  wait();
+  ready_->arm();
 }
 
 io_uring_sqe* UringUdpLoop::next_sqe() {
@@ -163,29 +159,21 @@ io_uring_sqe* UringUdpLoop::next_sqe() {
 void UringUdpLoop::arm_receive() {
   io_uring_sqe* sqe = next_sqe();
   if (sqe == nullptr) return;  // retried after the next completion batch
-  io_uring_prep_recvmsg_multishot(sqe, socket_.native_handle(), &receive_template_, 0);
+  io_uring_prep_recvmsg_multishot(sqe, socket_fd_, &receive_template_, 0);
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = kBufferGroup;
   io_uring_sqe_set_data64(sqe, kReceiveTag);
   rearm_ = false;
 }
 
-void UringUdpLoop::wait() {
-  ring_fd_.async_wait(boost::asio::posix::descriptor_base::wait_read,
-                      [this](const boost::system::error_code& ec) {
-                        if (ec) return;  // cancelled: the worker is stopping
-                        on_ready();      // waits again, or posts itself when work is left
-                      });
-}
-
 void UringUdpLoop::on_ready() {
   Batch& b = *batch_;
   if (defer_taskrun_) {
-    // No signals for the CQEs we post ourselves below; reset the eventfd (Asio may watch it
-    // level-triggered), then run the queued completions: they become CQEs.
+    // No signals for the CQEs we post ourselves below; reset the eventfd (the loop may watch
+    // it level-triggered), then run the queued completions: they become CQEs.
     io_uring_cq_eventfd_toggle(&ring_, false);
     std::uint64_t count;
-    [[maybe_unused]] const auto r = ::read(ring_fd_.native_handle(), &count, sizeof count);
+    [[maybe_unused]] const auto r = ::read(wait_fd_, &count, sizeof count);
     io_uring_get_events(&ring_);
   }
   bool more = true;
@@ -224,12 +212,10 @@ void UringUdpLoop::finish_wake(bool more) {
   }
   if (more || io_uring_cq_ready(&ring_) > 0) {
     // Left over after kRoundsPerWake rounds: come back after the other handlers, without
-    // waiting for a signal that will not come (Asio's epoll is edge-triggered).
-    boost::asio::post(context_, [this, alive = std::weak_ptr<char>(alive_)] {
-      if (alive.lock()) on_ready();
-    });
+    // waiting for a signal that will not come (the loop's epoll may be edge-triggered).
+    ready_->defer();
   } else {
-    wait();
+    ready_->arm();
   }
 }
 
@@ -330,7 +316,7 @@ void UringUdpLoop::submit_send(const UdpSend& send) {
   slot.msg.msg_iov = &slot.iov;
   slot.msg.msg_iovlen = 1;
   // MSG_DONTWAIT: a full socket buffer fails the send (counted) instead of parking it in the ring.
-  io_uring_prep_sendmsg(sqe, socket_.native_handle(), &slot.msg, MSG_DONTWAIT);
+  io_uring_prep_sendmsg(sqe, socket_fd_, &slot.msg, MSG_DONTWAIT);
   if (skip_send_cqes_) {
     // No CQE on success; the slot (and its buffer) is released by submit() once issued.
     sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
@@ -384,7 +370,7 @@ void UringUdpLoop::recycle_buffers() {
 void UringUdpLoop::send_now(const UdpSend& send) {
   sockaddr_storage to{};
   const socklen_t len = send.to.to_sockaddr(to, v6_socket_);
-  if (::sendto(socket_.native_handle(), send.data, send.size, MSG_DONTWAIT,
+  if (::sendto(socket_fd_, send.data, send.size, MSG_DONTWAIT,
                reinterpret_cast<const sockaddr*>(&to), len) < 0) {
     stats_.drop(Drop::send_failed);
   } else {
@@ -392,11 +378,10 @@ void UringUdpLoop::send_now(const UdpSend& send) {
   }
 }
 
-asio_backend::UdpIoFactory uring_udp_io(bool sqpoll) {
-  return [sqpoll](boost::asio::io_context& context, boost::asio::ip::udp::socket& socket,
-                  DatagramHandler& handler,
-                  WorkerStats& stats) -> std::unique_ptr<asio_backend::UdpIo> {
-    return std::make_unique<UringUdpLoop>(context, socket, handler, stats, sqpoll);
+UdpIoFactory uring_udp_io(bool sqpoll) {
+  return [sqpoll](WorkerLoop& loop, UdpSocket socket, DatagramHandler& handler,
+                  WorkerStats& stats) -> std::unique_ptr<UdpIo> {
+    return std::make_unique<UringUdpLoop>(loop, socket, handler, stats, sqpoll);
   };
 }
 

@@ -7,17 +7,16 @@
 #include <cstdint>
 #include <memory>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/udp.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-
-#include "relay/backend/asio/udp_io.hpp"
+#include "relay/datagram_handler.hpp"
+#include "relay/udp_io.hpp"
+#include "relay/worker_loop.hpp"
+#include "relay/worker_stats.hpp"
 
 namespace sudachi::relay::uring_backend {
 
 // A worker's UDP datapath on io_uring. One multishot recvmsg keeps receiving into a ring of
 // provided buffers (registered once: no allocation and no syscall per datagram). Completions
-// are reaped in batches when the ring's fd turns readable in the worker's Asio loop; every
+// are reaped in batches when the ring's fd turns readable in the worker's loop; every
 // reply and forwarded datagram of a batch becomes a sendmsg SQE, and one io_uring_submit sends
 // them all (with --sqpoll, not even that is a syscall). A forwarded datagram is sent straight
 // from the buffer it arrived in, which returns to the ring when its last send is done with it.
@@ -33,18 +32,21 @@ namespace sudachi::relay::uring_backend {
 // Without --sqpoll the ring is also set up IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN when the
 // kernel accepts it (6.1+): receive completions then run in this thread's own io_uring_enter
 // instead of interrupting it as task work. Such a ring's fd does not turn readable when
-// completions are pending (they are not posted until we ask), so Asio then waits on an eventfd
-// registered with the ring, which the kernel signals when work is queued. Older kernels fall
-// back to the plain ring, polled through its fd.
-class UringUdpLoop final : public asio_backend::UdpIo {
+// completions are pending (they are not posted until we ask), so the worker's loop then waits
+// on an eventfd registered with the ring, which the kernel signals when work is queued. Older
+// kernels fall back to the plain ring, polled through its fd.
+//
+// It knows the worker only as a WorkerLoop and the socket only as an fd: this library does not
+// link Asio (scripts/check-layering.sh keeps it so).
+class UringUdpLoop final : public UdpIo {
  public:
   static constexpr unsigned kBuffers = 512;      // power of two
   static constexpr std::size_t kPayload = 2048;  // > wire::kMaxDatagram: MSG_TRUNC means oversized
   static constexpr unsigned kBatch = 64;
 
   // Throws std::system_error when io_uring is unavailable (start-up only).
-  UringUdpLoop(boost::asio::io_context& context, boost::asio::ip::udp::socket& socket,
-               DatagramHandler& handler, WorkerStats& stats, bool sqpoll);
+  UringUdpLoop(WorkerLoop& loop, UdpSocket socket, DatagramHandler& handler, WorkerStats& stats,
+               bool sqpoll);
   ~UringUdpLoop() override;
 
   void start() override;
@@ -66,7 +68,6 @@ class UringUdpLoop final : public asio_backend::UdpIo {
 
   void arm_receive();
   io_uring_sqe* next_sqe();
-  void wait();
   void on_ready();
   void on_receive(const io_uring_cqe& cqe, std::int64_t now_ms, std::int64_t now_unix_ms,
                   unsigned index);
@@ -80,8 +81,8 @@ class UringUdpLoop final : public asio_backend::UdpIo {
   void release_submitted();
   void commit_sent();
 
-  boost::asio::io_context& context_;
-  boost::asio::ip::udp::socket& socket_;
+  WorkerLoop& loop_;
+  int socket_fd_;
   DatagramHandler& handler_;
   WorkerStats& stats_;
   bool v6_socket_;
@@ -91,10 +92,12 @@ class UringUdpLoop final : public asio_backend::UdpIo {
   std::unique_ptr<std::uint8_t[]> buffers_;
   std::unique_ptr<std::uint16_t[]> buffer_refs_;  // sends still reading each receive buffer
   msghdr receive_template_{};
-  // What Asio waits on: the ring's fd, or with DEFER_TASKRUN the eventfd registered with it.
-  boost::asio::posix::stream_descriptor ring_fd_;
+  // What the worker's loop waits on: the ring's fd, or with DEFER_TASKRUN the eventfd
+  // registered with it. The watch calls on_ready(); registered once, re-armed per wake.
+  int wait_fd_ = -1;
+  std::unique_ptr<ReadableWatch> ready_;
   bool defer_taskrun_ = false;
-  // Handlers posted to the io_context check this: the worker may destroy the loop first.
+  // The start-up handler posted to the worker checks this: the worker may destroy us first.
   std::shared_ptr<char> alive_ = std::make_shared<char>();
 
   std::unique_ptr<SendSlot[]> slots_;
@@ -121,7 +124,7 @@ class UringUdpLoop final : public asio_backend::UdpIo {
 };
 
 // The factory for AsioRelay: io_uring UDP on every worker.
-asio_backend::UdpIoFactory uring_udp_io(bool sqpoll);
+UdpIoFactory uring_udp_io(bool sqpoll);
 
 // Whether this kernel and sandbox allow io_uring with multishot receive and buffer rings.
 bool uring_available();
