@@ -813,3 +813,45 @@ describe('security events are logged, sampled and without secrets (issue 7 item 
     assert.ok(logged <= 5, `sampled: at most 5 lines per 10 s, got ${logged}`);
   });
 });
+
+describe('CORS: --cors-origins lists the browser origins (issue 7 item 16)', () => {
+  const allowed = 'https://play.example.org';
+  const other = 'https://evil.example';
+  const ctx = useServer({ args: [...RELAXED, '--cors-origins', allowed] });
+
+  ctx.test('preflights and answers carry CORS headers for listed origins only', async (server) => {
+    const preflight = (origin) => fetchWithTimeout(`${server.url}/api/v1/auth/guest`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    const ok = await preflight(allowed);
+    assert.equal(ok.status, 204);
+    assert.equal(ok.headers.get('access-control-allow-origin'), allowed);
+    assert.match(ok.headers.get('access-control-allow-methods') ?? '', /POST/);
+    assert.match(ok.headers.get('access-control-allow-headers') ?? '', /Content-Type/i);
+    const refused = await preflight(other);
+    assert.equal(refused.headers.get('access-control-allow-origin'), null, 'another site may not call the API');
+    assert.equal(refused.headers.get('access-control-allow-methods'), null);
+
+    const rooms = await fetchWithTimeout(`${server.url}/api/v1/rooms`, { headers: { origin: allowed } });
+    assert.equal(rooms.status, 200);
+    assert.equal(rooms.headers.get('access-control-allow-origin'), allowed);
+    assert.match(rooms.headers.get('vary') ?? '', /Origin/);
+    const foreign = await fetchWithTimeout(`${server.url}/api/v1/rooms`, { headers: { origin: other } });
+    assert.equal(foreign.headers.get('access-control-allow-origin'), null);
+    await Promise.all([rooms.text(), foreign.text()]);
+  });
+
+  ctx.test('an Engine.IO handshake from an unlisted browser origin is refused; none or a listed one is served', async (server) => {
+    const handshake = async (headers) => {
+      const res = await fetchWithTimeout(eioUrl(server.url), { headers });
+      await res.text();
+      return res;
+    };
+    assert.equal((await handshake({ origin: other })).status, 403, 'cross-site WebSocket/polling hijacking');
+    const listed = await handshake({ origin: allowed });
+    assert.equal(listed.status, 200);
+    assert.equal(listed.headers.get('access-control-allow-origin'), allowed);
+    assert.equal((await handshake({})).status, 200, 'clients that are not browsers send no Origin');
+  });
+});
