@@ -11,12 +11,12 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import http from 'node:http';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 
-import { freePort, waitFor } from './lib/cluster.js';
+import { freePort, nginxMainConfig, waitFor } from './lib/cluster.js';
 import { guest, startServer } from './lib/server.js';
 
 const run = promisify(execFile);
@@ -89,22 +89,7 @@ describe('deploy/nginx/sudachi-room.conf under the real nginx', () => {
     const snippet = localise(await readFile(CONF, 'utf8'), { httpPort, httpsPort, roomPort: room.port, cert, key });
     await writeFile(path.join(prefix, 'sudachi-room.conf'), snippet);
     const conf = path.join(prefix, 'nginx.conf');
-    await writeFile(conf, `${process.getuid() === 0 ? `user ${userInfo().username};` : ''}
-worker_processes 1;
-daemon off;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-  fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi;
-  scgi_temp_path ${prefix}/scgi;
-  include ${prefix}/sudachi-room.conf;
-}
-`);
+    await writeFile(conf, nginxMainConfig(prefix, `  include ${prefix}/sudachi-room.conf;`));
     const test = await run('nginx', ['-t', '-p', prefix, '-c', conf]).catch((e) => e);
     assert.ok(!(test instanceof Error), `nginx -t refused the shipped config:\n${test.stderr ?? test}`);
     nginx = spawn('nginx', ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log')], { stdio: 'ignore' });

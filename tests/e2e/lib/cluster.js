@@ -181,15 +181,10 @@ export async function startPostgres() {
 // ---------------------------------------------------------------------------------------------
 // nginx
 
-export async function startNginx(upstreamPorts) {
-  const prefix = await mkdtemp(path.join(tmpdir(), 'sudachi-nginx-'));
-  const port = await freePort();
-  const conf = path.join(prefix, 'nginx.conf');
-  const servers = upstreamPorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n');
-  // ip_hash: every request of one client address goes to the same instance (Engine.IO
-  // long-polling needs that); an instance that fails is skipped. The tests' clients all come
-  // from 127.0.0.1, so they all land on one instance: the failover test relies on it.
-  await writeFile(conf, `${process.getuid() === 0 ? `user ${userInfo().username};` : ''}
+// An nginx main configuration that runs as the current user in `prefix` (pid, logs, temp files
+// there, in the foreground), with `http` as the body of its http block.
+export function nginxMainConfig(prefix, http) {
+  return `${process.getuid() === 0 ? `user ${userInfo().username};` : ''}
 worker_processes 1;
 daemon off;
 pid ${prefix}/nginx.pid;
@@ -202,6 +197,20 @@ http {
   fastcgi_temp_path ${prefix}/fastcgi;
   uwsgi_temp_path ${prefix}/uwsgi;
   scgi_temp_path ${prefix}/scgi;
+${http}
+}
+`;
+}
+
+export async function startNginx(upstreamPorts) {
+  const prefix = await mkdtemp(path.join(tmpdir(), 'sudachi-nginx-'));
+  const port = await freePort();
+  const conf = path.join(prefix, 'nginx.conf');
+  const servers = upstreamPorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n');
+  // ip_hash: every request of one client address goes to the same instance (Engine.IO
+  // long-polling needs that); an instance that fails is skipped. The tests' clients all come
+  // from 127.0.0.1, so they all land on one instance: the failover test relies on it.
+  await writeFile(conf, nginxMainConfig(prefix, `
   map $http_upgrade $connection_upgrade { default upgrade; '' close; }
   upstream sudachi_room {
     ip_hash;
@@ -223,8 +232,7 @@ ${servers}
       proxy_next_upstream error timeout http_502 http_503;
     }
   }
-}
-`);
+`));
   const handle = track(spawn('nginx', ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log')],
     { stdio: ['ignore', 'pipe', 'pipe'] }), 'nginx');
   const url = `http://127.0.0.1:${port}`;
