@@ -17,7 +17,7 @@ endif()
 # Asio/Beast are header-only; these definitions keep every translation unit consistent.
 add_library(sudachi_asio INTERFACE)
 target_link_libraries(sudachi_asio INTERFACE Boost::headers Threads::Threads)
-target_compile_definitions(sudachi_asio INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+target_compile_definitions(sudachi_asio INTERFACE BOOST_ASIO_NO_DEPRECATED)
 
 # PostgreSQL history back end (src/storage/postgres): the client library only, through its
 # pkg-config file (Debian: libpq-dev). The server binaries are a test-time need, found by the
