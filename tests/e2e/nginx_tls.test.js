@@ -144,6 +144,18 @@ describe('deploy/nginx/sudachi-room.conf under the real nginx', () => {
     }
   });
 
+  it('overwrites a forged X-Forwarded-For, so a client cannot choose its address', async () => {
+    // The room server trusts nginx (127.0.0.1/32) and takes the right-most untrusted entry,
+    // which must be an IP. Had nginx appended to the client's header, the forged entry would
+    // reach the server (and this malformed one would be refused with 400).
+    const forged = await request(https, `https://127.0.0.1:${httpsPort}/api/v1/rooms`,
+      { headers: { 'x-forwarded-for': 'not-an-ip<script>' } });
+    assert.equal(forged.status, 200, forged.body);
+    const direct = await request(http, `${room.url}/api/v1/rooms`,
+      { headers: { 'x-forwarded-for': 'not-an-ip<script>' } });
+    assert.equal(direct.status, 400, 'the room server itself refuses a malformed entry from a trusted peer');
+  });
+
   it('carries Socket.IO (polling and the WebSocket upgrade) over TLS', async () => {
     const g = await guest(room.url, 'tls-player');
     const socket = io(`https://127.0.0.1:${httpsPort}`, { auth: { token: g.token }, rejectUnauthorized: false, forceNew: true });
